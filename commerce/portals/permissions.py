@@ -1,0 +1,49 @@
+"""The one permission map: which role may do what. Every view checks through it."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    SUPER_ADMIN = "super_admin", "Super admin"
+    BILLING_ADMIN = "billing_admin", "Billing admin"
+    SALES_REP = "sales_rep", "Sales rep"
+
+
+_ALL = frozenset(Role)
+_ADMINS = frozenset({Role.SUPER_ADMIN, Role.BILLING_ADMIN})
+_SELLERS = frozenset({Role.SUPER_ADMIN, Role.SALES_REP})
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "dashboard.view": _ALL,
+    # Sales reps build the product library (DESIGN.md "Who uses it"); billing admins read it.
+    "products.view": _ALL,
+    "products.edit": _SELLERS,
+    "contacts.view": _ALL,
+    "contacts.edit": _ALL,
+    "quotes.view": _ALL,
+    "quotes.edit": _SELLERS,
+    "payment_links.view": _ALL,
+    "payment_links.edit": _SELLERS,
+    "invoices.view": _ALL,
+    "invoices.edit": _ALL,
+    "payments.view": _ALL,
+    "payments.refund": _ADMINS,
+    "subscriptions.view": _ALL,
+    "subscriptions.edit": _ADMINS,
+    "reports.view": _ADMINS,
+    "settings.view": _ALL,
+    "portal.edit": frozenset({Role.SUPER_ADMIN}),
+    "users.manage": frozenset({Role.SUPER_ADMIN}),
+    "stripe.connect": frozenset({Role.SUPER_ADMIN}),
+    "webhooks.view": frozenset({Role.SUPER_ADMIN}),
+}
+
+
+def role_can(role: str | None, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"Unknown permission {permission!r}")
+    return role is not None and role in PERMISSIONS[permission]
+
+
+def permissions_for(role: str | None) -> frozenset[str]:
+    return frozenset(p for p, roles in PERMISSIONS.items() if role in roles)

@@ -1,0 +1,48 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from commerce import views
+from commerce.portals import views as portal_views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
+    path("login/", portal_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            email_template_name="registration/password_reset_email.txt",
+            html_email_template_name="registration/password_reset_email.html",
+            subject_template_name="registration/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("portal/switch/", portal_views.portal_switch, name="portal_switch"),
+    path("settings/", include("commerce.portals.urls")),
+    path("products/", include("commerce.catalog.urls")),
+    path("contacts/", include("commerce.customers.urls")),
+    path("payments/", include("payments.urls")),
+    path("payment-links/", include("payments.link_urls")),
+    path("subscriptions/", include("subscriptions.urls")),
+    path("quotes/", include("quotes.urls")),
+    path("invoices/", include("invoices.urls")),
+    path("reports/", include("payments.report_urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "commerce.views.not_found"
+handler500 = "commerce.views.server_error"
+handler403 = "commerce.views.forbidden"

@@ -1,0 +1,54 @@
+"""Project-level pages: the dashboard, health check, error pages and the honest
+empty states of sections whose features are still being built."""
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from commerce.portals.access import current_portal, portal_view
+from commerce.selectors import dashboard_summary
+
+
+@portal_view("dashboard.view")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    portal = current_portal(request)
+    return render(request, "dashboard.html", {"summary": dashboard_summary(portal=portal)})
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"ok": True})
+
+
+SECTIONS = {
+    "payments": ("Payments", "Every card payment, refund and dispute will be listed here once your Stripe account is connected and buyers start paying."),
+    "payment_links": ("Payment links", "Share a link, get paid: payment links with a hosted checkout page are on their way."),
+    "subscriptions": ("Subscriptions", "Recurring billing with automatic retries for failed cards will live here."),
+    "quotes": ("Quotes", "Build quotes from your product library, publish them and let buyers sign and pay online."),
+    "invoices": ("Invoices", "Numbered invoices, online payment and reminders for late payers will live here."),
+    "reports": ("Reports", "Gross, fees, refunds and net revenue by month, synced from Stripe."),
+}
+
+
+def section_placeholder(section: str, permission: str):
+    title, text = SECTIONS[section]
+
+    @portal_view(permission)
+    def view(request: HttpRequest) -> HttpResponse:
+        return render(request, "coming_soon.html", {"title": title, "text": text, "section": section})
+
+    view.__name__ = f"{section}_placeholder"
+    return view
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
