@@ -130,3 +130,81 @@ def new_page(browser, request):
 @pytest.fixture
 def page(new_page):
     return new_page()
+
+
+# --- Portals, users and signed-in clients ------------------------------------
+
+@pytest.fixture
+def portal(db):
+    from tests.factories import PortalFactory
+
+    return PortalFactory(name="Acme Test Co.")
+
+
+@pytest.fixture
+def other_portal(db):
+    from tests.factories import PortalFactory
+
+    return PortalFactory(name="Other Portal Inc.")
+
+
+def _member(portal, role, email):
+    from tests.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(email=email)
+    MembershipFactory(portal=portal, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def super_admin(portal):
+    return _member(portal, "super_admin", "admin@acme.test")
+
+
+@pytest.fixture
+def billing_admin(portal):
+    return _member(portal, "billing_admin", "billing@acme.test")
+
+
+@pytest.fixture
+def sales_rep(portal):
+    return _member(portal, "sales_rep", "rep@acme.test")
+
+
+@pytest.fixture
+def other_admin(other_portal):
+    return _member(other_portal, "super_admin", "admin@other.test")
+
+
+def _client_for(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_client_(super_admin):
+    """Signed in as the portal's super admin (`admin_client` is pytest-django's own)."""
+    return _client_for(super_admin)
+
+
+@pytest.fixture
+def billing_client(billing_admin):
+    return _client_for(billing_admin)
+
+
+@pytest.fixture
+def rep_client(sales_rep):
+    return _client_for(sales_rep)
+
+
+@pytest.fixture
+def other_client(other_admin):
+    return _client_for(other_admin)
+
+
+@pytest.fixture
+def client_for():
+    return _client_for
