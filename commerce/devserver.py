@@ -48,10 +48,12 @@ def main() -> int:
             f"--webhook http://127.0.0.1:{port}/webhooks/stripe/ --webhook-secret {DEV_WEBHOOK_SECRET}"
         )
 
+    stripe_note = (
+        f"offline fakestripe on 127.0.0.1:{stripe_port}" if offline else "your keys from .env"
+    )
     print(
-        "\n  Commerce Hub is starting at  http://127.0.0.1:%s/\n"
-        "  Stripe: %s\n  Press Ctrl-C to stop.\n"
-        % (port, "offline fakestripe on 127.0.0.1:" + stripe_port if offline else "your keys from .env"),
+        f"\n  Commerce Hub is starting at  http://127.0.0.1:{port}/\n"
+        f"  Stripe: {stripe_note}\n  Press Ctrl-C to stop.\n",
         flush=True,
     )
     manager = Manager()

@@ -160,5 +160,7 @@ def format_cents(cents: int, currency: str = DEFAULT_CURRENCY) -> str:
     """123450 → '$1,234.50'; -500 → '-$5.00'."""
     symbol, _exp = SUPPORTED_CURRENCIES.get(currency.lower(), (currency.upper() + " ", 2))
     sign = "-" if cents < 0 else ""
-    amount = to_decimal(abs(cents), currency if currency.lower() in SUPPORTED_CURRENCIES else DEFAULT_CURRENCY)
+    amount = to_decimal(
+        abs(cents), currency if currency.lower() in SUPPORTED_CURRENCIES else DEFAULT_CURRENCY
+    )
     return f"{sign}{symbol}{amount:,}"

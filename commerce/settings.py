@@ -88,9 +88,7 @@ TEMPLATES = [
 ]
 
 # --- Database: SQLite file by default, PostgreSQL via DATABASE_URL ---
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'commerce.sqlite3'}")
-}
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'commerce.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share one file: wait for locks instead of failing, and take
     # the write lock at BEGIN so two writers never deadlock on an upgrade.
@@ -135,6 +133,7 @@ USE_TZ = True
 # --- Static files: WhiteNoise serves them; the manifest is built by collectstatic ---
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

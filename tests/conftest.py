@@ -36,7 +36,9 @@ def require(condition: bool, reason: str) -> None:
 def _reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), 1):
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), 1
+        ):
             return True
     except OSError:
         return False
@@ -53,11 +55,14 @@ def postgres(db) -> None:
 @pytest.fixture
 def redis_url() -> str:
     url = os.environ.get("REDIS_URL", "")
-    require(bool(url) and _reachable(url, 6379), "needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0")
+    require(
+        bool(url) and _reachable(url, 6379), "needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0"
+    )
     return url
 
 
 # --- Browser ------------------------------------------------------------------
+
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
@@ -68,8 +73,10 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    require(Path(CHROMIUM).exists() and shutil.which(CHROMIUM) is not None,
-            f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    require(
+        Path(CHROMIUM).exists() and shutil.which(CHROMIUM) is not None,
+        f"needs Chromium at {CHROMIUM} (apt-get install chromium)",
+    )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - dev extras always install it
@@ -133,6 +140,7 @@ def page(new_page):
 
 
 # --- Portals, users and signed-in clients ------------------------------------
+
 
 @pytest.fixture
 def portal(db):
@@ -208,3 +216,10 @@ def other_client(other_admin):
 @pytest.fixture
 def client_for():
     return _client_for
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that drive Chromium are marked `browser`, so `-m "not browser"` leaves them out."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
