@@ -174,7 +174,11 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "sweep-stripe-events": {"task": "payments.tasks.sweep_stripe_events", "schedule": 60.0},
+    "refresh-pending-stripe-accounts": {"task": "payments.tasks.refresh_pending_accounts", "schedule": 15 * 60.0},
+    "reconcile-stripe-events": {"task": "payments.tasks.reconcile_stripe_events", "schedule": 24 * 3600.0},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Stripe (used through payments/stripe_api.py only) ---
@@ -183,6 +187,12 @@ STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRETS = env.list("STRIPE_WEBHOOK_SECRETS", default=[])
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=30.0)
+STRIPE_MAX_RETRIES = env.int("STRIPE_MAX_RETRIES", default=4)
+STRIPE_RETRY_BASE_SECONDS = env.float("STRIPE_RETRY_BASE_SECONDS", default=0.5)
+STRIPE_RETRY_MAX_SECONDS = env.float("STRIPE_RETRY_MAX_SECONDS", default=8.0)
+# Webhook events not processed after this many attempts stop being retried by the sweeper.
+STRIPE_EVENT_MAX_ATTEMPTS = env.int("STRIPE_EVENT_MAX_ATTEMPTS", default=10)
 
 # --- Logging: to stdout, never secrets (the Stripe seam scrubs keys) ---
 LOGGING = {

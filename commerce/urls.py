@@ -4,10 +4,12 @@ from django.urls import include, path
 
 from commerce import views
 from commerce.portals import views as portal_views
+from payments import views as payment_views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    path("ping", views.ping, name="ping"),
     path("login/", portal_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
@@ -39,6 +41,7 @@ urlpatterns = [
     path("products/", include("commerce.catalog.urls")),
     path("contacts/", include("commerce.customers.urls")),
     path("payments/", include("payments.urls")),
+    path("webhooks/stripe/", payment_views.stripe_webhook, name="stripe_webhook"),
     path("payment-links/", include("payments.link_urls")),
     path("subscriptions/", include("subscriptions.urls")),
     path("quotes/", include("quotes.urls")),

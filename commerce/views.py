@@ -15,6 +15,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard.html", {"summary": dashboard_summary(portal=portal)})
 
 
+def ping(request: HttpRequest) -> HttpResponse:
+    """Liveness: answers without touching the database (also the benchmarks' baseline)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")

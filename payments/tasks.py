@@ -1,0 +1,47 @@
+"""Celery tasks of payments: thin, idempotent, taking ids and calling one service."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from . import accounts, stripe_api, webhooks
+from .models import StripeAccount
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def process_stripe_event(event_id: int) -> str:
+    return webhooks.event_process(event_id=event_id)
+
+
+@shared_task
+def sweep_stripe_events() -> int:
+    """Re-enqueues events that failed (after their backoff) or were never picked up."""
+    ids = webhooks.events_due_for_retry()
+    for event_id in ids:
+        process_stripe_event.delay(event_id)
+    return len(ids)
+
+
+@shared_task
+def reconcile_stripe_events() -> int:
+    return webhooks.events_reconcile()
+
+
+@shared_task
+def refresh_pending_accounts() -> int:
+    """Refreshes accounts that are not Ready to transact, in case webhooks were lost."""
+    refreshed = 0
+    for account_id in accounts.accounts_needing_refresh():
+        account = StripeAccount.objects.filter(pk=account_id).first()
+        if account is None:
+            continue
+        try:
+            accounts.account_refresh(account=account)
+            refreshed += 1
+        except stripe_api.StripeServiceError as exc:
+            log.warning("could not refresh %s: %s", account.stripe_id, exc)
+    return refreshed

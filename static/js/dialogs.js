@@ -1,0 +1,21 @@
+// Confirmation dialogs and side panels: progressive enhancement of links and buttons
+// marked data-open-dialog / data-close-dialog. Without JavaScript the links still work.
+document.addEventListener("click", (event) => {
+  const opener = event.target.closest("[data-open-dialog]");
+  if (opener) {
+    const dialog = document.getElementById(opener.dataset.openDialog);
+    if (dialog && typeof dialog.showModal === "function") {
+      event.preventDefault();
+      if (!dialog.open) dialog.showModal();
+    }
+    return;
+  }
+  const closer = event.target.closest("[data-close-dialog]");
+  if (closer) {
+    const dialog = closer.closest("dialog");
+    if (dialog) {
+      event.preventDefault();
+      dialog.close();
+    }
+  }
+});
