@@ -179,7 +179,7 @@ def _translate(exc: stripe.StripeError, account: str | None) -> StripeServiceErr
         isinstance(exc, stripe.PermissionError) and account and status == 403
     ):
         return AccountInvalid(f"account {account} is invalid: {exc.user_message}", **common)
-    if isinstance(exc, stripe.AuthenticationError) or (isinstance(exc, stripe.PermissionError)):
+    if isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
         return StripeConfigError(f"Stripe refused our credentials ({status})", **common)
     retryable = isinstance(exc, stripe.RateLimitError | stripe.APIConnectionError) or (
         status is not None and (status >= 500 or status == 409)
