@@ -36,8 +36,9 @@ def portal_context(request: HttpRequest) -> dict:
     perms = permissions_for(membership.role)
     others = (
         Membership.objects.select_related("portal")
-        .filter(user=request.user)
+        .filter(user_id=membership.user_id)
         .exclude(pk=membership.pk)
+        .order_by("portal__name")
     )
     return {
         "portal": membership.portal,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -50,7 +51,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     def __str__(self) -> str:
         return self.name or self.email
@@ -61,7 +62,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 def _timezone_choices() -> list[tuple[str, str]]:
-    zones = sorted(z for z in available_timezones() if z.startswith(("America/", "Pacific/Honolulu", "UTC")))
+    zones = sorted(
+        z for z in available_timezones() if z.startswith(("America/", "Pacific/Honolulu", "UTC"))
+    )
     return [(z, z.replace("_", " ")) for z in zones]
 
 
@@ -81,10 +84,14 @@ class Portal(models.Model):
     name = models.CharField(max_length=120)
     country = models.CharField(max_length=2, choices=Country.choices, default=Country.US)
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.USD)
-    time_zone = models.CharField(max_length=64, default="America/New_York", choices=_timezone_choices)
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", choices=_timezone_choices
+    )
     accent_colour = models.CharField(max_length=7, default="#4f46e5", validators=[hex_colour])
     checkout_text = models.CharField(
-        max_length=300, blank=True, help_text="Shown to buyers on checkout, quote and invoice pages."
+        max_length=300,
+        blank=True,
+        help_text="Shown to buyers on checkout, quote and invoice pages.",
     )
     support_email = models.EmailField(blank=True)
     logo = models.BinaryField(blank=True, null=True, editable=False)

@@ -39,6 +39,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
 }
 
 
+# What each role is for, in the words shown on the team and invitation pages.
+ROLE_DESCRIPTIONS: dict[str, str] = {
+    Role.SUPER_ADMIN: "Everything, including the portal's branding, the team and the Stripe connection.",
+    Role.BILLING_ADMIN: "Payments, refunds, subscriptions and invoices. Reads products and reports.",
+    Role.SALES_REP: "Products, contacts, quotes, payment links and invoices.",
+}
+
+
 def role_can(role: str | None, permission: str) -> bool:
     if permission not in PERMISSIONS:
         raise KeyError(f"Unknown permission {permission!r}")

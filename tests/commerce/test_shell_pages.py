@@ -8,7 +8,6 @@ PLACEHOLDERS = [
     ("invoices:index", "Invoices"),
     ("payment_links:index", "Payment links"),
     ("subscriptions:index", "Subscriptions"),
-    ("payments:index", "Payments"),
 ]
 
 
