@@ -159,7 +159,7 @@ def _translate(exc: stripe.StripeError, account: str | None) -> StripeServiceErr
     code = getattr(error, "code", None) or exc.code
     status = exc.http_status
     should_retry = (exc.headers or {}).get("stripe-should-retry")
-    common = {
+    common: dict[str, Any] = {
         "code": code,
         "http_status": status,
         "request_id": exc.request_id,
