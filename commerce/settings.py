@@ -203,7 +203,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # The SDK logs every request at INFO; our seam logs what matters.
+        "stripe": {"level": "WARNING"},
+    },
 }
 
 ADMINS = [("Ops", a) for a in env.list("ADMIN_EMAILS", default=[])]

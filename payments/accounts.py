@@ -218,17 +218,19 @@ def account_disconnect(*, portal: Portal, user: User) -> StripeAccount:
 
 
 def account_mark_disconnected_by_stripe(*, stripe_id: str, reason: str) -> StripeAccount | None:
-    """Stripe says the account is no longer ours (deauthorized, account_invalid)."""
+    """Stripe says the account is no longer ours (deauthorized, account_invalid).
+    Idempotent: marking twice keeps the first disconnection time."""
     with transaction.atomic():
         account = StripeAccount.objects.select_for_update().filter(stripe_id=stripe_id).first()
         if account is None:
             return None
-        if not account.revoked or not account.is_disconnected:
-            account.revoked = True
-            account.disconnected_at = account.disconnected_at or timezone.now()
-            account.disconnect_reason = reason
-            account.recompute_status()
-            account.save()
+        # Events arrive in any order: a re-fetch may meet account_invalid before the
+        # deauthorization event itself, whose reason then replaces the generic one.
+        account.revoked = True
+        account.disconnected_at = account.disconnected_at or timezone.now()
+        account.disconnect_reason = reason
+        account.recompute_status()
+        account.save()
     return account
 
 

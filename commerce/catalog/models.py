@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 
 from commerce.models import PortalOwned
+from commerce.money import round_half_up
 
 
 class BillingFrequency(models.TextChoices):
@@ -58,6 +62,23 @@ _PERIOD_NOUN = {
 }
 
 
+# "$49.00 / month": the short unit shown after a price in lists.
+_PER = {
+    BillingFrequency.WEEKLY: "week",
+    BillingFrequency.BIWEEKLY: "2 weeks",
+    BillingFrequency.MONTHLY: "month",
+    BillingFrequency.QUARTERLY: "quarter",
+    BillingFrequency.SEMIANNUALLY: "6 months",
+    BillingFrequency.YEARLY: "year",
+    BillingFrequency.EVERY_2_YEARS: "2 years",
+    BillingFrequency.EVERY_3_YEARS: "3 years",
+    BillingFrequency.EVERY_4_YEARS: "4 years",
+    BillingFrequency.EVERY_5_YEARS: "5 years",
+}
+
+MAX_TERM_PERIODS = 1000
+
+
 def is_recurring(frequency: str) -> bool:
     return frequency != BillingFrequency.ONE_TIME
 
@@ -73,6 +94,11 @@ def schedule_phrase(frequency: str, term_periods: int | None) -> str:
     if noun:
         return f"{every} for {term_periods} {noun[0] if term_periods == 1 else noun[1]}"
     return f"{every}, {term_periods} {'payment' if term_periods == 1 else 'payments'}"
+
+
+def price_unit(frequency: str) -> str:
+    """'month' for monthly, '' for one-time: the part after the slash in "$49.00 / month"."""
+    return _PER.get(BillingFrequency(frequency), "") if is_recurring(frequency) else ""
 
 
 class Product(PortalOwned):
@@ -105,7 +131,8 @@ class Product(PortalOwned):
                 name="product_price_in_range",
             ),
             models.CheckConstraint(
-                condition=~models.Q(billing_frequency="one_time") | models.Q(term_periods__isnull=True),
+                condition=~models.Q(billing_frequency="one_time")
+                | models.Q(term_periods__isnull=True),
                 name="product_one_time_has_no_term",
             ),
         ]
@@ -117,6 +144,9 @@ class Product(PortalOwned):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:detail", args=[self.pk])
+
     @property
     def is_recurring(self) -> bool:
         return is_recurring(self.billing_frequency)
@@ -124,3 +154,21 @@ class Product(PortalOwned):
     @property
     def schedule(self) -> str:
         return schedule_phrase(self.billing_frequency, self.term_periods)
+
+    @property
+    def price_unit(self) -> str:
+        return price_unit(self.billing_frequency)
+
+    @property
+    def margin(self) -> int | None:
+        """Unit price minus unit cost, in cents; None when the cost is unknown."""
+        if self.unit_cost is None:
+            return None
+        return self.unit_price - self.unit_cost
+
+    @property
+    def margin_percent(self) -> int | None:
+        """Margin as a whole percentage of the price (for display only)."""
+        if self.margin is None or not self.unit_price:
+            return None
+        return round_half_up(Decimal(self.margin * 100) / Decimal(self.unit_price))

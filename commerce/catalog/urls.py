@@ -1,11 +1,16 @@
 from django.urls import path
 
-from commerce.views import section_placeholder
+from . import views
 
 app_name = "catalog"
 
 urlpatterns = [
-    path("", section_placeholder("quotes", "dashboard.view"), name="list"),
-    path("new/", section_placeholder("quotes", "dashboard.view"), name="create"),
-    path("<int:pk>/", section_placeholder("quotes", "dashboard.view"), name="detail"),
+    path("", views.product_list, name="list"),
+    path("new/", views.product_create, name="create"),
+    path("import/", views.product_import, name="import"),
+    path("export.csv", views.product_export, name="export"),
+    path("<int:pk>/", views.product_detail, name="detail"),
+    path("<int:pk>/edit/", views.product_edit, name="edit"),
+    path("<int:pk>/archive/", views.product_archive, name="archive"),
+    path("<int:pk>/unarchive/", views.product_unarchive, name="unarchive"),
 ]

@@ -2,8 +2,13 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 
 from commerce.models import PortalOwned
+
+from .countries import COUNTRY_NAMES
+
+ADDRESS_PARTS = ("line1", "line2", "city", "state", "postal_code", "country")
 
 
 class Contact(PortalOwned):
@@ -37,7 +42,9 @@ class Contact(PortalOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("email"), "portal", name="contact_unique_email_per_portal"),
+            models.UniqueConstraint(
+                Lower("email"), "portal", name="contact_unique_email_per_portal"
+            ),
         ]
         indexes = [models.Index(fields=["portal", "-created_at"])]
         ordering = ["-created_at", "-id"]
@@ -45,12 +52,39 @@ class Contact(PortalOwned):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def get_absolute_url(self) -> str:
+        return reverse("customers:detail", args=[self.pk])
+
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.first_name, self.last_name) if p)
 
     def address(self, kind: str) -> list[str]:
-        """Address lines of `kind` ('billing' or 'shipping') for display, empties dropped."""
+        """Address lines of `kind` ('billing' or 'shipping') for display, empties dropped.
+
+        The country is shown by name, and only with the rest of an address: a contact
+        without an address has no lines, even though the country defaults to US.
+        """
         g = lambda f: getattr(self, f"{kind}_{f}")  # noqa: E731
-        city_line = " ".join(p for p in (f"{g('city')}," if g("city") else "", g("state"), g("postal_code")) if p)
-        return [line for line in (g("line1"), g("line2"), city_line.strip(" ,"), g("country")) if line]
+        city_line = " ".join(
+            p for p in (f"{g('city')}," if g("city") else "", g("state"), g("postal_code")) if p
+        )
+        lines = [line for line in (g("line1"), g("line2"), city_line.strip(" ,")) if line]
+        if lines and g("country"):
+            lines.append(COUNTRY_NAMES.get(g("country"), g("country")))
+        return lines
+
+    @property
+    def billing_address(self) -> list[str]:
+        return self.address("billing")
+
+    @property
+    def shipping_address(self) -> list[str]:
+        return self.address("shipping")
+
+    @property
+    def shipping_same_as_billing(self) -> bool:
+        return all(
+            getattr(self, f"billing_{part}") == getattr(self, f"shipping_{part}")
+            for part in ADDRESS_PARTS
+        )

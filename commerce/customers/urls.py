@@ -1,11 +1,12 @@
 from django.urls import path
 
-from commerce.views import section_placeholder
+from . import views
 
 app_name = "customers"
 
 urlpatterns = [
-    path("", section_placeholder("quotes", "dashboard.view"), name="list"),
-    path("new/", section_placeholder("quotes", "dashboard.view"), name="create"),
-    path("<int:pk>/", section_placeholder("quotes", "dashboard.view"), name="detail"),
+    path("", views.contact_list, name="list"),
+    path("new/", views.contact_create, name="create"),
+    path("<int:pk>/", views.contact_detail, name="detail"),
+    path("<int:pk>/edit/", views.contact_edit, name="edit"),
 ]
