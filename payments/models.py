@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -159,3 +161,176 @@ class StripeEvent(models.Model):
     @property
     def object_id(self) -> str:
         return ((self.payload.get("data") or {}).get("object") or {}).get("id", "")
+
+
+class Checkout(models.Model):
+    """One buyer's attempt to pay a payment link, quote or invoice.
+
+    The server freezes the order here (lines and totals it computed itself) before it
+    creates the PaymentIntent, and derives that PaymentIntent's idempotency key from
+    this row, so a double-click, a reload or a second tab reuse the same intent.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PROCESSING = "processing", "Processing"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+        CANCELED = "canceled", "Canceled"
+
+    portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="+")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    source = models.CharField(
+        max_length=20,
+        choices=[
+            ("payment_link", "Payment link"),
+            ("quote", "Quote"),
+            ("invoice", "Invoice"),
+        ],
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    order = models.JSONField(default=dict, help_text="Frozen lines and totals, integer cents")
+    amount = models.BigIntegerField(default=0, help_text="Due today, integer cents")
+    currency = models.CharField(max_length=3, default="usd")
+    email = models.EmailField(blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    billing_address = models.JSONField(null=True, blank=True)
+    shipping_address = models.JSONField(null=True, blank=True)
+    contact = models.ForeignKey(
+        "customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stripe_account_id = models.CharField(max_length=255, blank=True)
+    stripe_customer_id = models.CharField(max_length=255, blank=True)
+    payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    client_secret = models.CharField(max_length=255, blank=True)
+    session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PortalQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["portal", "-created_at"])]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Checkout {self.public_id} ({self.get_status_display()})"
+
+
+class Payment(models.Model):
+    """Money a buyer paid through the portal's Stripe account (a direct charge).
+
+    `amount` is the gross charged; `fee` and `net` stay empty until fee sync fills them
+    from the balance transaction ("pending" in the UI, never zero).
+    """
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing", "Processing"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        REFUNDED = "refunded", "Refunded"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        DISPUTED = "disputed", "Disputed"
+
+    class Source(models.TextChoices):
+        PAYMENT_LINK = "payment_link", "Payment link"
+        QUOTE = "quote", "Quote"
+        INVOICE = "invoice", "Invoice"
+        SUBSCRIPTION = "subscription", "Subscription"
+
+    portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(
+        "customers.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payments",
+    )
+    source = models.CharField(max_length=20, choices=Source.choices)
+    # The checkout (links, quotes, invoices) or billing cycle (subscriptions) it came from.
+    checkout = models.ForeignKey(
+        "payments.Checkout",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payments",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROCESSING)
+    amount = models.BigIntegerField(help_text="Gross, integer cents")
+    currency = models.CharField(max_length=3, default="usd")
+    refunded_amount = models.BigIntegerField(default=0)
+    fee = models.BigIntegerField(null=True, blank=True, help_text="Stripe's fee, once synced")
+    net = models.BigIntegerField(
+        null=True, blank=True, help_text="Net of fees and refunds, once synced"
+    )
+    fee_details = models.JSONField(null=True, blank=True)
+    application_fee_amount = models.BigIntegerField(default=0)
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    stripe_account_id = models.CharField(max_length=255)
+    payment_intent_id = models.CharField(max_length=255, unique=True)
+    charge_id = models.CharField(max_length=255, blank=True, db_index=True)
+    balance_transaction_id = models.CharField(max_length=255, blank=True)
+    failure_code = models.CharField(max_length=100, blank=True)
+    failure_message = models.CharField(max_length=500, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PortalQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["portal", "-created_at"]),
+            models.Index(fields=["portal", "status"]),
+        ]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.payment_intent_id} ({self.get_status_display()})"
+
+    @property
+    def refundable_amount(self) -> int:
+        return max(0, self.amount - self.refunded_amount)
+
+
+class Refund(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+
+    class Reason(models.TextChoices):
+        REQUESTED_BY_CUSTOMER = "requested_by_customer", "Requested by customer"
+        DUPLICATE = "duplicate", "Duplicate"
+        FRAUDULENT = "fraudulent", "Fraudulent"
+
+    portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="+")
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="refunds")
+    amount = models.BigIntegerField(help_text="Integer cents")
+    reason = models.CharField(max_length=30, choices=Reason.choices, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    # Unique once known; refunds made in Stripe's dashboard arrive by webhook with it.
+    stripe_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    balance_transaction_id = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PortalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Refund {self.amount} of {self.payment_id}"
