@@ -42,6 +42,7 @@ urlpatterns = [
     path("contacts/", include("commerce.customers.urls")),
     path("payments/", include("payments.urls")),
     path("webhooks/stripe/", payment_views.stripe_webhook, name="stripe_webhook"),
+    path("pay/", include("payments.public_urls")),
     path("payment-links/", include("payments.link_urls")),
     path("subscriptions/", include("subscriptions.urls")),
     path("quotes/", include("quotes.urls")),

@@ -356,3 +356,9 @@ def webhook_verify(payload: bytes, signature_header: str | None, secrets: list[s
     ):
         raise SignatureError("body is not a Stripe event")
     return event
+
+
+# --- Customers, PaymentMethods and PaymentIntents (checkout) -------------------------
+
+
+# --- Charges, refunds and disputes (payments tool) -----------------------------------

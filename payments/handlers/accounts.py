@@ -3,9 +3,9 @@ the account instead of trusting the payload, so order does not matter."""
 
 from __future__ import annotations
 
-from .accounts import account_mark_disconnected_by_stripe, account_refresh_by_stripe_id
-from .models import StripeEvent
-from .webhooks import handles
+from ..accounts import account_mark_disconnected_by_stripe, account_refresh_by_stripe_id
+from ..models import StripeEvent
+from ..webhooks import handles
 
 
 @handles("account.updated")

@@ -1,0 +1,1 @@
+"""Handlers for PaymentIntent events (checkout completion). Filled in by the checkout feature."""
