@@ -1,4 +1,4 @@
-"""Screenshot pages of a running hub: `python scripts/shoot.py BASE_URL OUT_DIR path[=name] ...`.
+"""Screenshot pages of a running hub: `python scripts/shoot.py BASE_URL OUT_DIR path[@name] ...`.
 
 Signs in as $SHOOT_EMAIL (default admin@example.com, password commerce-demo), then saves
 OUT_DIR/<name>.png for each path at desktop width and OUT_DIR/<name>-phone.png with
@@ -39,7 +39,7 @@ def main(argv: list[str]) -> None:
                 page.click("button[type=submit]")
                 page.wait_for_load_state()
             for spec in paths:
-                path, _, name = spec.partition("=")
+                path, _, name = spec.partition("@")
                 name = name or (path.strip("/").replace("/", "-") or "home")
                 page.goto(base + path)
                 page.wait_for_load_state("networkidle")

@@ -19,3 +19,14 @@ document.addEventListener("click", (event) => {
     }
   }
 });
+
+// Dialogs the server renders open (after a redirect, or ?connect=1 without JavaScript)
+// become modal, with a backdrop and focus inside.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const dialog of document.querySelectorAll("dialog[open]")) {
+    if (typeof dialog.showModal === "function") {
+      dialog.close();
+      dialog.showModal();
+    }
+  }
+});
