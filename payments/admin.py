@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from .models import Checkout, Payment, Refund, StripeAccount, StripeEvent
+
+
+@admin.register(StripeAccount)
+class StripeAccountAdmin(admin.ModelAdmin):
+    list_display = ["stripe_id", "portal", "status", "charges_enabled", "disconnected_at", "created_at"]
+    list_filter = ["status", "revoked"]
+    search_fields = ["stripe_id", "portal__name"]
+    readonly_fields = ["requirements"]
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = ["stripe_id", "type", "account", "portal", "created", "processed_at", "attempts"]
+    list_filter = ["type", "source"]
+    search_fields = ["stripe_id", "account"]
+    readonly_fields = ["payload"]
+
+
+@admin.register(Checkout)
+class CheckoutAdmin(admin.ModelAdmin):
+    list_display = ["public_id", "portal", "source", "status", "amount", "email", "created_at"]
+    list_filter = ["status", "source"]
+    search_fields = ["email", "payment_intent_id"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ["payment_intent_id", "portal", "amount", "status", "source", "created_at"]
+    list_filter = ["status", "source"]
+    search_fields = ["payment_intent_id", "charge_id"]
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    list_display = ["stripe_id", "payment", "amount", "status", "created_at"]
+    list_filter = ["status"]

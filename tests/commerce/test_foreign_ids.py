@@ -1,0 +1,84 @@
+"""Every URL that takes an object id answers 404 for another portal's object.
+
+The test walks the URL configuration: a new URL with an id must be listed in
+FOREIGN_OBJECTS (how to make the other portal's object) or in PUBLIC (why it is not
+portal-scoped), or this test fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from tests.factories import ContactFactory, MembershipFactory, ProductFactory
+
+# URLs with ids that are not scoped to the signed-in portal, and why.
+PUBLIC = {
+    "password_reset_confirm": "token link for signed-out users",
+    "settings:logo": "the portal's public logo, shown on buyer pages",
+    "settings:invite_accept": "token link for invited people who have no session yet",
+}
+
+
+def _event(portal):
+    from payments.models import StripeAccount, StripeEvent
+
+    StripeAccount.objects.create(portal=portal, stripe_id=f"acct_foreign_{portal.pk}")
+    return StripeEvent.objects.create(
+        stripe_id=f"evt_foreign_{portal.pk}", type="account.updated", account=f"acct_foreign_{portal.pk}",
+        portal=portal, created=timezone.now(), payload={},
+    )
+
+
+# url name -> builds an object in `portal` and returns the URL kwargs
+FOREIGN_OBJECTS: dict[str, Callable] = {
+    "settings:member_role": lambda portal: {"pk": MembershipFactory(portal=portal).pk},
+    "settings:member_remove": lambda portal: {"pk": MembershipFactory(portal=portal).pk},
+    "settings:member_resend": lambda portal: {"pk": MembershipFactory(portal=portal).pk},
+    "catalog:detail": lambda portal: {"pk": ProductFactory(portal=portal).pk},
+    "catalog:edit": lambda portal: {"pk": ProductFactory(portal=portal).pk},
+    "catalog:archive": lambda portal: {"pk": ProductFactory(portal=portal).pk},
+    "catalog:unarchive": lambda portal: {"pk": ProductFactory(portal=portal, archived=True).pk},
+    "customers:detail": lambda portal: {"pk": ContactFactory(portal=portal).pk},
+    "customers:edit": lambda portal: {"pk": ContactFactory(portal=portal).pk},
+    "payments:event_retry": lambda portal: {"pk": _event(portal).pk},
+}
+
+
+def _walk(resolver: URLResolver, namespace: str | None = None) -> Iterator[tuple[str, URLPattern]]:
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace
+            yield from _walk(entry, f"{namespace}:{ns}" if namespace and ns else (ns or namespace))
+        elif entry.name:
+            yield (f"{namespace}:{entry.name}" if namespace else entry.name), entry
+
+
+def id_urls() -> list[str]:
+    names = []
+    for name, pattern in _walk(get_resolver()):
+        if name.startswith("admin:"):
+            continue  # the Django admin is for the hub's operators, across portals
+        if pattern.pattern.regex.groupindex:
+            names.append(name)
+    return sorted(set(names))
+
+
+def test_every_url_with_an_id_is_covered():
+    uncovered = [n for n in id_urls() if n not in FOREIGN_OBJECTS and n not in PUBLIC]
+    assert uncovered == [], f"add these URLs to FOREIGN_OBJECTS or PUBLIC: {uncovered}"
+
+
+@pytest.mark.parametrize("url_name", sorted(FOREIGN_OBJECTS))
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_portals_object_is_404(admin_client_, other_portal, url_name, method):
+    kwargs = FOREIGN_OBJECTS[url_name](other_portal)
+    response = getattr(admin_client_, method)(reverse(url_name, kwargs=kwargs))
+    # 405 only where the URL does not accept the method at all: never 200/302/403
+    assert response.status_code in (404, 405), f"{method.upper()} {url_name}: {response.status_code}"
+    if response.status_code == 405:
+        other = "post" if method == "get" else "get"
+        assert getattr(admin_client_, other)(reverse(url_name, kwargs=kwargs)).status_code == 404
