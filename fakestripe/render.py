@@ -1,0 +1,73 @@
+"""Expanding responses (docs.stripe.com/api/expanding_objects).
+
+`expand[]=latest_charge.balance_transaction` replaces ids by objects, up to four levels;
+`data.` addresses each element of a list. Only the expanded paths are copied: stored
+objects are never modified by rendering.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import PLATFORM
+from .errors import invalid
+from .store import Store
+
+MAX_DEPTH = 4
+
+
+def render(store: Store, owner: str, obj: Any, expand: list[str] | None) -> Any:
+    if not expand:
+        return obj
+    out = dict(obj)
+    for path in expand:
+        parts = path.split(".")
+        depth = len(parts) - (1 if obj.get("object") == "list" and parts[0] == "data" else 0)
+        if depth > MAX_DEPTH:
+            raise invalid(
+                f"You cannot expand more than {MAX_DEPTH} levels of a property. Property: {path}",
+                param="expand",
+            )
+        _expand(store, owner, out, parts, path)
+    return out
+
+
+def _expand(store: Store, owner: str, node: dict[str, Any], parts: list[str], path: str) -> None:
+    field, rest = parts[0], parts[1:]
+    if field not in node:
+        raise invalid(f"This property cannot be expanded ({path}).", param="expand")
+    value = node[field]
+    if value is None:
+        return
+    if isinstance(value, list):
+        items = []
+        for item in value:
+            copy = _resolve(store, owner, item, path)
+            if rest:
+                _expand(store, owner, copy, rest, path)
+            items.append(copy)
+        node[field] = items
+        return
+    if isinstance(value, dict) and value.get("object") == "list" and rest and rest[0] == "data":
+        copy = dict(value)
+        node[field] = copy
+        _expand(store, owner, copy, rest, path)
+        return
+    copy = _resolve(store, owner, value, path)
+    node[field] = copy
+    if rest:
+        _expand(store, owner, copy, rest, path)
+
+
+def _resolve(store: Store, owner: str, value: Any, path: str) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, str):
+        found = store.find(value)
+        if found is not None:
+            obj_owner, obj = found
+            if obj_owner in (owner, "*") or (
+                obj["object"] == "application_fee" and obj_owner == PLATFORM
+            ):
+                return dict(obj)
+    raise invalid(f"This property cannot be expanded ({path}).", param="expand")

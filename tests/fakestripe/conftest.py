@@ -1,0 +1,115 @@
+"""Fixtures for fakestripe's own tests: SDK clients whose every response is shape-checked."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+import stripe
+
+if "fakestripe.pytest_plugin" not in sys.modules:  # unless registered with -p already
+    from fakestripe.pytest_plugin import fakestripe, fakestripe_server  # noqa: F401
+
+from .typecheck import check_response
+
+CHECKED: list[int] = [0]
+
+
+class CheckingClient(stripe.RequestsClient):
+    """The SDK's own HTTP client, validating every JSON body against the SDK's types."""
+
+    def request(self, method, url, headers, post_data=None, **kwargs):
+        body, status, rheaders = super().request(method, url, headers, post_data, **kwargs)
+        check_response(json.loads(body))
+        CHECKED[0] += 1
+        return body, status, rheaders
+
+
+@pytest.fixture
+def make_client(fakestripe):
+    """`make_client(stripe_account=None, **options)` → a shape-checking StripeClient."""
+
+    def make(stripe_account: str | None = None, **options):
+        session = requests.Session()
+        session.trust_env = False
+        options.setdefault("http_client", CheckingClient(session=session))
+        return fakestripe.client(stripe_account, **options)
+
+    return make
+
+
+@pytest.fixture
+def client(make_client):
+    return make_client()
+
+
+@pytest.fixture
+def account(client, fakestripe) -> str:
+    """A verified Standard connected account."""
+    acct = client.v1.accounts.create(params={"type": "standard", "email": "shop@example.com"})
+    fakestripe.verify_account(acct.id)
+    return acct.id
+
+
+@pytest.fixture
+def connected(make_client, account):
+    return make_client(account)
+
+
+def api(fakestripe, method: str, path: str, *, key: str | None = None, headers=None, **kw):
+    """A raw HTTP call (wire-level tests); JSON bodies are shape-checked too."""
+    h = {"Authorization": f"Bearer {key or fakestripe.secret_key}"}
+    h.update(headers or {})
+    resp = requests.request(method, fakestripe.url + path, headers=h, timeout=30, **kw)
+    if resp.headers.get("Content-Type", "").startswith("application/json"):
+        check_response(resp.json())
+    return resp
+
+
+class Receiver:
+    """A local webhook endpoint recording what it receives; answers `statuses` in turn."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.statuses: list[int] = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with outer.lock:
+                    outer.received.append((dict(self.headers), body))
+                    status = outer.statuses.pop(0) if outer.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/webhooks/stripe/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def events(self) -> list[dict]:
+        with self.lock:
+            return [json.loads(body) for _, body in self.received]
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.close()
