@@ -17,6 +17,11 @@ def process_stripe_event(event_id: int) -> str:
     return webhooks.event_process(event_id=event_id)
 
 
+@shared_task(acks_late=True)
+def process_pending_stripe_events() -> int:
+    return webhooks.events_process_pending()
+
+
 @shared_task
 def sweep_stripe_events() -> int:
     """Re-enqueues events that failed (after their backoff) or were never picked up."""

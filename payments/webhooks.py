@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import stripe_api
@@ -45,19 +45,22 @@ def handles(*event_types: str) -> Callable[[Handler], Handler]:
 # --- Receive -------------------------------------------------------------------------
 
 
-def event_receive(*, payload: bytes, signature: str | None) -> tuple[StripeEvent | None, bool]:
+def event_receive(*, payload: bytes, signature: str | None) -> tuple[int | None, bool]:
     """Verifies and stores a delivery. Raises stripe_api.SignatureError when it can't be
-    trusted (nothing is stored). Returns (event, created); a duplicate is (None, False)."""
+    trusted (nothing is stored). Returns (event id, created); a duplicate is (None, False)."""
     data = stripe_api.webhook_verify(payload, signature, settings.STRIPE_WEBHOOK_SECRETS)
     return event_store(data=data, source=StripeEvent.Source.WEBHOOK)
 
 
-def event_store(*, data: dict, source: str) -> tuple[StripeEvent | None, bool]:
+def event_store(*, data: dict, source: str) -> tuple[int | None, bool]:
     """Stores the raw event; its unique id makes a second delivery a no-op.
+    Returns (event id, created); a duplicate is (None, False).
 
-    The hot path is one INSERT: outside a transaction it commits on its own (no BEGIN /
-    COMMIT round trips); inside one, a savepoint keeps a duplicate from breaking the
-    caller's transaction. The portal is resolved later, when the event is processed.
+    The webhook endpoint's hot path is this one statement, INSERT … ON CONFLICT
+    (stripe_id) DO NOTHING RETURNING id (PostgreSQL, and SQLite >= 3.35): no savepoint,
+    no exception for a duplicate, and about a third of the CPU of Model.save()
+    (bench/webhooks.py). Columns and values come from the model's own fields, so they
+    cannot drift from the schema. The portal is resolved when the event is processed.
     """
     event = StripeEvent(
         stripe_id=data["id"],
@@ -69,15 +72,59 @@ def event_store(*, data: dict, source: str) -> tuple[StripeEvent | None, bool]:
         payload=data,
         source=source,
     )
-    try:
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            event.save(force_insert=True)
-    except IntegrityError:
+    event_id = _insert_unless_known(event)
+    if event_id is None:
         return None, False
-    from .tasks import process_stripe_event
+    transaction.on_commit(enqueue_pending_run)
+    return event_id, True
 
-    transaction.on_commit(lambda: process_stripe_event.delay(event.pk))
-    return event, True
+
+def _insert_unless_known(event: StripeEvent) -> int | None:
+    meta = StripeEvent._meta
+    qn = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({qn(meta.get_field('stripe_id').column)}) DO NOTHING "
+        f"RETURNING {qn(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+PENDING_RUN_FLAG = "stripe-events:run-queued"
+
+
+def enqueue_pending_run() -> None:
+    """Queues one run of the pending-events task unless one is already queued.
+
+    A burst of deliveries costs one Celery message instead of one each. The task clears
+    the flag *before* it looks for work, so an event committed after that look sets the
+    flag again and gets its own run; the flag expires in case a run is lost, and the
+    sweeper is the safety net behind both.
+    """
+    if cache.add(PENDING_RUN_FLAG, 1, timeout=30):
+        from .tasks import process_pending_stripe_events
+
+        process_pending_stripe_events.delay()
+
+
+def events_process_pending(*, limit: int = 500) -> int:
+    """Processes events never attempted, oldest first. Returns how many were processed."""
+    cache.delete(PENDING_RUN_FLAG)
+    ids = list(
+        StripeEvent.objects.filter(processed_at__isnull=True, attempts=0)
+        .order_by("received_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = sum(event_process(event_id=event_id) == "processed" for event_id in ids)
+    if len(ids) == limit:
+        enqueue_pending_run()
+    return done
 
 
 # --- Process -------------------------------------------------------------------------

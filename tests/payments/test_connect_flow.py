@@ -180,8 +180,9 @@ def test_failing_handler_is_retried_by_the_sweeper(stripe_hub, portal, super_adm
     data = {"id": "evt_flaky", "object": "event", "type": "account.updated", "account": account.stripe_id,
             "created": int(time.time()), "livemode": False, "data": {"object": {"id": account.stripe_id}}}
     with django_capture_on_commit_callbacks(execute=True):
-        event, created = webhooks.event_store(data=data, source=StripeEvent.Source.WEBHOOK)
-    event.refresh_from_db()
+        event_id, created = webhooks.event_store(data=data, source=StripeEvent.Source.WEBHOOK)
+    assert created
+    event = StripeEvent.objects.get(pk=event_id)
     assert event.processed_at is None
     assert event.attempts == 1
     assert "StripeUnavailable" in event.last_error
