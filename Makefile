@@ -9,7 +9,7 @@ PORT ?= 8000
 FAKESTRIPE_PORT ?= 12111
 PYTEST_ARGS ?=
 
-.PHONY: dev test lint format migrations-check install seed clean shell screenshots
+.PHONY: dev test lint format migrations-check install seed clean shell bench
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ format: $(STAMP)
 
 migrations-check: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
+
+bench: $(STAMP)
+	@for b in bench/[a-z]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 seed: $(STAMP)
 	$(PY) manage.py migrate --noinput

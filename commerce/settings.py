@@ -195,6 +195,8 @@ STRIPE_RETRY_BASE_SECONDS = env.float("STRIPE_RETRY_BASE_SECONDS", default=0.5)
 STRIPE_RETRY_MAX_SECONDS = env.float("STRIPE_RETRY_MAX_SECONDS", default=8.0)
 # Webhook events not processed after this many attempts stop being retried by the sweeper.
 STRIPE_EVENT_MAX_ATTEMPTS = env.int("STRIPE_EVENT_MAX_ATTEMPTS", default=10)
+# A burst of webhooks queues at most two processing runs per window, per web process.
+STRIPE_EVENT_ENQUEUE_WINDOW_SECONDS = env.float("STRIPE_EVENT_ENQUEUE_WINDOW_SECONDS", default=0.5)
 
 # --- Logging: to stdout, never secrets (the Stripe seam scrubs keys) ---
 LOGGING = {

@@ -12,11 +12,12 @@ guaranteed, duplicates happen, events are listable for 30 days).
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -96,26 +97,53 @@ def _insert_unless_known(event: StripeEvent) -> int | None:
     return row[0] if row else None
 
 
-PENDING_RUN_FLAG = "stripe-events:run-queued"
+class RunDebouncer:
+    """Queues the pending-events run at most twice per window, per process.
 
-
-def enqueue_pending_run() -> None:
-    """Queues one run of the pending-events task unless one is already queued.
-
-    A burst of deliveries costs one Celery message instead of one each. The task clears
-    the flag *before* it looks for work, so an event committed after that look sets the
-    flag again and gets its own run; the flag expires in case a run is lost, and the
-    sweeper is the safety net behind both.
+    The first commit of a window queues a run at once (leading edge); later commits in
+    the same window queue one more run for the window's end (trailing edge). Every
+    committed event is therefore covered by a run that starts after its commit, and a
+    burst of deliveries costs two Celery messages, not one each. The sweeper is the
+    safety net if a message is lost.
     """
-    if cache.add(PENDING_RUN_FLAG, 1, timeout=30):
-        from .tasks import process_pending_stripe_events
 
+    def __init__(self, publish: Callable[[float], None], clock: Callable[[], float] = time.monotonic) -> None:
+        self._publish = publish
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._window_ends = float("-inf")
+        self._trailing_queued = False
+
+    def __call__(self) -> None:
+        window = settings.STRIPE_EVENT_ENQUEUE_WINDOW_SECONDS
+        with self._lock:
+            now = self._clock()
+            if now >= self._window_ends:
+                self._window_ends = now + window
+                self._trailing_queued = False
+                delay = 0.0
+            elif not self._trailing_queued:
+                self._trailing_queued = True
+                delay = self._window_ends - now
+            else:
+                return
+        self._publish(delay)
+
+
+def _publish_pending_run(delay: float) -> None:
+    from .tasks import process_pending_stripe_events
+
+    if delay > 0:
+        process_pending_stripe_events.apply_async(countdown=delay)
+    else:
         process_pending_stripe_events.delay()
+
+
+enqueue_pending_run = RunDebouncer(_publish_pending_run)
 
 
 def events_process_pending(*, limit: int = 500) -> int:
     """Processes events never attempted, oldest first. Returns how many were processed."""
-    cache.delete(PENDING_RUN_FLAG)
     ids = list(
         StripeEvent.objects.filter(processed_at__isnull=True, attempts=0)
         .order_by("received_at", "id")

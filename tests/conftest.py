@@ -239,6 +239,8 @@ def _clear_cache():
 def _fast_password_hashing(settings):
     """Tests create many users; the production hasher is slow on purpose."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Every committed webhook event queues its processing at once (no debounce window).
+    settings.STRIPE_EVENT_ENQUEUE_WINDOW_SECONDS = 0
 
 
 @pytest.fixture(autouse=True, scope="session")
