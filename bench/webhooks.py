@@ -81,8 +81,12 @@ def main() -> None:
             rates: dict[str, list[float]] = {"trivial": [], "webhook": []}
             # Interleave to share the machine's noise fairly.
             for _ in range(2):
-                rates["trivial"].append(load(port, trivial, seconds=args.seconds / 2, concurrency=concurrency))
-                rates["webhook"].append(load(port, webhook, seconds=args.seconds / 2, concurrency=concurrency))
+                rates["trivial"].append(
+                    load(port, trivial, seconds=args.seconds / 2, concurrency=concurrency)
+                )
+                rates["webhook"].append(
+                    load(port, webhook, seconds=args.seconds / 2, concurrency=concurrency)
+                )
             results[concurrency] = (sum(rates["trivial"]) / 2, sum(rates["webhook"]) / 2)
     database = env["DATABASE_URL"].split(":", 1)[0]
     for concurrency, (trivial_rate, webhook_rate) in results.items():
@@ -91,7 +95,9 @@ def main() -> None:
             f"webhook endpoint {webhook_rate:7.0f} req/s, ratio {webhook_rate / trivial_rate:.2f}"
         )
     concurrency, (trivial_rate, webhook_rate) = list(results.items())[-1]
-    print(f"ratio webhook/trivial at {concurrency} connections: {webhook_rate / trivial_rate:.2f} (goal >= 0.40)")
+    print(
+        f"ratio webhook/trivial at {concurrency} connections: {webhook_rate / trivial_rate:.2f} (goal >= 0.40)"
+    )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,11 @@ def send_templated_email(
 
     def send() -> None:
         message = EmailMultiAlternatives(
-            subject, text, settings.DEFAULT_FROM_EMAIL, recipients, reply_to=[reply_to] if reply_to else None
+            subject,
+            text,
+            settings.DEFAULT_FROM_EMAIL,
+            recipients,
+            reply_to=[reply_to] if reply_to else None,
         )
         message.attach_alternative(html, "text/html")
         for name, content, mimetype in files:
@@ -44,15 +48,19 @@ def send_templated_email(
     transaction.on_commit(send)
 
 
-def portal_admin_emails(portal: Portal, roles: Iterable[str] = (Role.SUPER_ADMIN, Role.BILLING_ADMIN)) -> list[str]:
+def portal_admin_emails(
+    portal: Portal, roles: Iterable[str] = (Role.SUPER_ADMIN, Role.BILLING_ADMIN)
+) -> list[str]:
     return list(
-        Membership.objects.filter(portal=portal, role__in=list(roles), user__is_active=True).values_list(
-            "user__email", flat=True
-        )
+        Membership.objects.filter(
+            portal=portal, role__in=list(roles), user__is_active=True
+        ).values_list("user__email", flat=True)
     )
 
 
-def notify_portal(*, portal: Portal, template: str, context: dict, roles: Iterable[str] | None = None) -> None:
+def notify_portal(
+    *, portal: Portal, template: str, context: dict, roles: Iterable[str] | None = None
+) -> None:
     """E-mails the portal's admins (super and billing admins by default)."""
     to = portal_admin_emails(portal, roles) if roles is not None else portal_admin_emails(portal)
     send_templated_email(to=to, template=template, context={"portal": portal, **context})

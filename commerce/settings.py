@@ -178,8 +178,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "sweep-stripe-events": {"task": "payments.tasks.sweep_stripe_events", "schedule": 60.0},
-    "refresh-pending-stripe-accounts": {"task": "payments.tasks.refresh_pending_accounts", "schedule": 15 * 60.0},
-    "reconcile-stripe-events": {"task": "payments.tasks.reconcile_stripe_events", "schedule": 24 * 3600.0},
+    "refresh-pending-stripe-accounts": {
+        "task": "payments.tasks.refresh_pending_accounts",
+        "schedule": 15 * 60.0,
+    },
+    "reconcile-stripe-events": {
+        "task": "payments.tasks.reconcile_stripe_events",
+        "schedule": 24 * 3600.0,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -5,7 +5,14 @@ from .models import Checkout, Payment, Refund, StripeAccount, StripeEvent
 
 @admin.register(StripeAccount)
 class StripeAccountAdmin(admin.ModelAdmin):
-    list_display = ["stripe_id", "portal", "status", "charges_enabled", "disconnected_at", "created_at"]
+    list_display = [
+        "stripe_id",
+        "portal",
+        "status",
+        "charges_enabled",
+        "disconnected_at",
+        "created_at",
+    ]
     list_filter = ["status", "revoked"]
     search_fields = ["stripe_id", "portal__name"]
     readonly_fields = ["requirements"]

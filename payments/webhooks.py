@@ -85,8 +85,9 @@ def _insert_unless_known(event: StripeEvent) -> int | None:
     qn = connection.ops.quote_name
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
+    # Identifiers come from the model's metadata, values are bound parameters.
     sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         f"ON CONFLICT ({qn(meta.get_field('stripe_id').column)}) DO NOTHING "
         f"RETURNING {qn(meta.pk.column)}"
@@ -107,7 +108,9 @@ class RunDebouncer:
     safety net if a message is lost.
     """
 
-    def __init__(self, publish: Callable[[float], None], clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, publish: Callable[[float], None], clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._publish = publish
         self._clock = clock
         self._lock = threading.Lock()

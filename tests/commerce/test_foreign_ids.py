@@ -28,8 +28,12 @@ def _event(portal):
 
     StripeAccount.objects.create(portal=portal, stripe_id=f"acct_foreign_{portal.pk}")
     return StripeEvent.objects.create(
-        stripe_id=f"evt_foreign_{portal.pk}", type="account.updated", account=f"acct_foreign_{portal.pk}",
-        portal=portal, created=timezone.now(), payload={},
+        stripe_id=f"evt_foreign_{portal.pk}",
+        type="account.updated",
+        account=f"acct_foreign_{portal.pk}",
+        portal=portal,
+        created=timezone.now(),
+        payload={},
     )
 
 
@@ -78,7 +82,9 @@ def test_another_portals_object_is_404(admin_client_, other_portal, url_name, me
     kwargs = FOREIGN_OBJECTS[url_name](other_portal)
     response = getattr(admin_client_, method)(reverse(url_name, kwargs=kwargs))
     # 405 only where the URL does not accept the method at all: never 200/302/403
-    assert response.status_code in (404, 405), f"{method.upper()} {url_name}: {response.status_code}"
+    assert response.status_code in (404, 405), (
+        f"{method.upper()} {url_name}: {response.status_code}"
+    )
     if response.status_code == 405:
         other = "post" if method == "get" else "get"
         assert getattr(admin_client_, other)(reverse(url_name, kwargs=kwargs)).status_code == 404

@@ -20,8 +20,13 @@ REFRESH = "http://hub.test/payments/settings/refresh/"
 
 def start(portal, user, **overrides):
     kwargs = dict(
-        portal=portal, user=user, ip="203.0.113.9", confirmed_us=True, accepted_terms=True,
-        return_url=RETURN, refresh_url=REFRESH,
+        portal=portal,
+        user=user,
+        ip="203.0.113.9",
+        confirmed_us=True,
+        accepted_terms=True,
+        return_url=RETURN,
+        refresh_url=REFRESH,
     )
     kwargs.update(overrides)
     return accounts.onboarding_start(**kwargs)
@@ -48,7 +53,9 @@ def test_get_started_creates_one_account_records_terms_and_links_to_onboarding(
     assert len(stripe_accounts(stripe_hub)) == 1
 
 
-def test_onboarding_link_is_single_use_and_refresh_url_makes_a_new_one(stripe_hub, portal, super_admin, db):
+def test_onboarding_link_is_single_use_and_refresh_url_makes_a_new_one(
+    stripe_hub, portal, super_admin, db
+):
     url = start(portal, super_admin)
     first = requests.get(url, allow_redirects=False, timeout=10)
     assert first.status_code == 200
@@ -126,13 +133,17 @@ def test_deauthorization_webhook_disconnects_the_portal(
 
 
 def test_any_account_invalid_answer_marks_the_portal_disconnected(stripe_hub, portal, db):
-    account = StripeAccount.objects.create(portal=portal, stripe_id="acct_doesnotexist", status=AccountStatus.READY)
+    account = StripeAccount.objects.create(
+        portal=portal, stripe_id="acct_doesnotexist", status=AccountStatus.READY
+    )
     refreshed = accounts.account_refresh(account=account)
     assert refreshed.status == AccountStatus.DISCONNECTED
     assert refreshed.revoked
 
 
-def test_rate_limits_and_lost_responses_are_retried_with_the_same_key(stripe_hub, portal, super_admin, db):
+def test_rate_limits_and_lost_responses_are_retried_with_the_same_key(
+    stripe_hub, portal, super_admin, db
+):
     stripe_hub.inject_failure("/v1/accounts", "rate_limit", count=2)
     stripe_hub.inject_failure("/v1/accounts", "drop", when="after", count=1)
     stripe_hub.reset_stats()
@@ -152,33 +163,59 @@ def test_persistent_outage_surfaces_a_safe_message(stripe_hub, portal, super_adm
     assert not StripeAccount.objects.exists()
 
 
-def test_older_event_after_newer_does_not_roll_status_back(stripe_hub, portal, super_admin, client, settings, db,
-                                                          django_capture_on_commit_callbacks):
+def test_older_event_after_newer_does_not_roll_status_back(
+    stripe_hub, portal, super_admin, client, settings, db, django_capture_on_commit_callbacks
+):
     settings.STRIPE_WEBHOOK_SECRETS = ["whsec_test_order"]
     start(portal, super_admin)
     account = StripeAccount.objects.get(portal=portal)
     stripe_hub.verify_account(account.stripe_id)
     accounts.account_refresh(account=account)
-    stale = {"id": account.stripe_id, "object": "account", "charges_enabled": False, "details_submitted": False}
-    body = event_body("evt_stale_1", "account.updated", stale, account=account.stripe_id, created=int(time.time()) - 3600)
+    stale = {
+        "id": account.stripe_id,
+        "object": "account",
+        "charges_enabled": False,
+        "details_submitted": False,
+    }
+    body = event_body(
+        "evt_stale_1",
+        "account.updated",
+        stale,
+        account=account.stripe_id,
+        created=int(time.time()) - 3600,
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("stripe_webhook"), body, content_type="application/json",
-                               HTTP_STRIPE_SIGNATURE=signature_header(body, "whsec_test_order"))
+        response = client.post(
+            reverse("stripe_webhook"),
+            body,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=signature_header(body, "whsec_test_order"),
+        )
     assert response.status_code == 200
     account.refresh_from_db()
     assert account.status == AccountStatus.READY
     assert StripeEvent.objects.get(stripe_id="evt_stale_1").processed_at is not None
 
 
-def test_failing_handler_is_retried_by_the_sweeper(stripe_hub, portal, super_admin, settings, db, time_machine,
-                                                  django_capture_on_commit_callbacks):
+def test_failing_handler_is_retried_by_the_sweeper(
+    stripe_hub, portal, super_admin, settings, db, time_machine, django_capture_on_commit_callbacks
+):
     start(portal, super_admin)
     account = StripeAccount.objects.get(portal=portal)
     stripe_hub.verify_account(account.stripe_id)
     settings.STRIPE_MAX_RETRIES = 0
-    stripe_hub.inject_failure(f"/v1/accounts/{account.stripe_id}", "server_error", method="GET", count=1)
-    data = {"id": "evt_flaky", "object": "event", "type": "account.updated", "account": account.stripe_id,
-            "created": int(time.time()), "livemode": False, "data": {"object": {"id": account.stripe_id}}}
+    stripe_hub.inject_failure(
+        f"/v1/accounts/{account.stripe_id}", "server_error", method="GET", count=1
+    )
+    data = {
+        "id": "evt_flaky",
+        "object": "event",
+        "type": "account.updated",
+        "account": account.stripe_id,
+        "created": int(time.time()),
+        "livemode": False,
+        "data": {"object": {"id": account.stripe_id}},
+    }
     with django_capture_on_commit_callbacks(execute=True):
         event_id, created = webhooks.event_store(data=data, source=StripeEvent.Source.WEBHOOK)
     assert created
@@ -196,8 +233,9 @@ def test_failing_handler_is_retried_by_the_sweeper(stripe_hub, portal, super_adm
     assert account.status == AccountStatus.READY
 
 
-def test_reconcile_recovers_events_that_were_never_delivered(stripe_hub, portal, super_admin, db,
-                                                            django_capture_on_commit_callbacks):
+def test_reconcile_recovers_events_that_were_never_delivered(
+    stripe_hub, portal, super_admin, db, django_capture_on_commit_callbacks
+):
     # no webhook endpoint is registered: nothing is delivered
     start(portal, super_admin)
     account = StripeAccount.objects.get(portal=portal)
@@ -215,7 +253,9 @@ def test_reconcile_recovers_events_that_were_never_delivered(stripe_hub, portal,
         assert reconcile_stripe_events() == 0
 
 
-def test_periodic_refresh_catches_up_accounts_that_are_not_ready(stripe_hub, portal, super_admin, db, time_machine):
+def test_periodic_refresh_catches_up_accounts_that_are_not_ready(
+    stripe_hub, portal, super_admin, db, time_machine
+):
     start(portal, super_admin)
     account = StripeAccount.objects.get(portal=portal)
     stripe_hub.verify_account(account.stripe_id)  # its webhook is lost: no endpoint

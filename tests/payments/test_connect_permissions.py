@@ -12,8 +12,12 @@ CONNECT_POST = {"confirm_us": "on", "accept_terms": "on"}
 @pytest.fixture
 def ready_account(portal):
     return StripeAccount.objects.create(
-        portal=portal, stripe_id="acct_ready_1", status=AccountStatus.READY,
-        details_submitted=True, charges_enabled=True, payouts_enabled=True,
+        portal=portal,
+        stripe_id="acct_ready_1",
+        status=AccountStatus.READY,
+        details_submitted=True,
+        charges_enabled=True,
+        payouts_enabled=True,
     )
 
 
@@ -21,7 +25,9 @@ def ready_account(portal):
 @pytest.mark.parametrize(
     "url_name", ["payments:connect", "payments:disconnect", "payments:onboarding_continue"]
 )
-def test_non_super_admins_cannot_change_the_connection(request, client_name, url_name, ready_account):
+def test_non_super_admins_cannot_change_the_connection(
+    request, client_name, url_name, ready_account
+):
     client = request.getfixturevalue(client_name)
     response = client.post(reverse(url_name), CONNECT_POST)
     assert response.status_code == 403
@@ -68,7 +74,9 @@ def test_non_us_portal_is_refused_with_an_explanation(admin_client_, portal):
     assert not StripeAccount.objects.exists()
 
 
-def test_disconnect_is_recorded_and_keeps_the_account_row(admin_client_, super_admin, ready_account):
+def test_disconnect_is_recorded_and_keeps_the_account_row(
+    admin_client_, super_admin, ready_account
+):
     response = admin_client_.post(reverse("payments:disconnect"), follow=True)
     assert "Stripe is disconnected" in response.content.decode()
     ready_account.refresh_from_db()
@@ -84,12 +92,23 @@ def test_webhook_events_page_is_for_super_admins_and_scoped_to_the_portal(
     from django.utils import timezone
 
     mine = StripeEvent.objects.create(
-        stripe_id="evt_mine", type="account.updated", account="acct_ready_1",
-        created=timezone.now(), payload={}, last_error="StripeUnavailable: boom", attempts=1,
+        stripe_id="evt_mine",
+        type="account.updated",
+        account="acct_ready_1",
+        created=timezone.now(),
+        payload={},
+        last_error="StripeUnavailable: boom",
+        attempts=1,
     )
-    StripeAccount.objects.create(portal=other_portal, stripe_id="acct_other", status=AccountStatus.READY)
+    StripeAccount.objects.create(
+        portal=other_portal, stripe_id="acct_other", status=AccountStatus.READY
+    )
     theirs = StripeEvent.objects.create(
-        stripe_id="evt_theirs", type="account.updated", account="acct_other", created=timezone.now(), payload={}
+        stripe_id="evt_theirs",
+        type="account.updated",
+        account="acct_other",
+        created=timezone.now(),
+        payload={},
     )
     assert rep_client.get(reverse("payments:events")).status_code == 403
     body = admin_client_.get(reverse("payments:events")).content.decode()
@@ -97,4 +116,9 @@ def test_webhook_events_page_is_for_super_admins_and_scoped_to_the_portal(
     assert "evt_theirs" not in body
     # another portal's event id is a 404, never a retry
     assert admin_client_.post(reverse("payments:event_retry", args=[theirs.pk])).status_code == 404
-    assert admin_client_.get(reverse("payments:events") + "?state=failed").context["page_obj"].object_list[0] == mine
+    assert (
+        admin_client_.get(reverse("payments:events") + "?state=failed")
+        .context["page_obj"]
+        .object_list[0]
+        == mine
+    )
