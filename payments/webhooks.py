@@ -84,13 +84,14 @@ def _insert_unless_known(event: StripeEvent) -> int | None:
     meta = StripeEvent._meta
     qn = connection.ops.quote_name
     fields = [f for f in meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(qn(f.get_attname_column()[1]) for f in fields)
     params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
     # Identifiers come from the model's metadata, values are bound parameters.
     sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+        f"INSERT INTO {qn(meta.db_table)} ({columns}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({qn(meta.get_field('stripe_id').column)}) DO NOTHING "
-        f"RETURNING {qn(meta.pk.column)}"
+        f"ON CONFLICT ({qn(meta.get_field('stripe_id').get_attname_column()[1])}) DO NOTHING "
+        f"RETURNING {qn(meta.pk.get_attname_column()[1])}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
