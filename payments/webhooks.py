@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -80,18 +81,25 @@ def event_store(*, data: dict, source: str) -> tuple[int | None, bool]:
     return event_id, True
 
 
+def _column(field: Any) -> str:
+    column: str | None = field.column
+    if column is None:  # concrete fields always have one
+        raise ValueError(f"{field} has no column")
+    return column
+
+
 def _insert_unless_known(event: StripeEvent) -> int | None:
     meta = StripeEvent._meta
     qn = connection.ops.quote_name
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(qn(f.get_attname_column()[1]) for f in fields)
+    columns = ", ".join(qn(_column(f)) for f in fields)
     params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
     # Identifiers come from the model's metadata, values are bound parameters.
     sql = (
         f"INSERT INTO {qn(meta.db_table)} ({columns}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({qn(meta.get_field('stripe_id').get_attname_column()[1])}) DO NOTHING "
-        f"RETURNING {qn(meta.pk.get_attname_column()[1])}"
+        f"ON CONFLICT ({qn(_column(meta.get_field('stripe_id')))}) DO NOTHING "
+        f"RETURNING {qn(_column(meta.pk))}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
