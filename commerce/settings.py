@@ -5,6 +5,7 @@ filesystem transport, e-mail to the console. Production sets DATABASE_URL,
 CELERY_BROKER_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and HTTPS=true.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -97,6 +98,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file too: the live server's threads then each get their own
+    # connection instead of sharing one in-memory connection between requests.
+    # One file per test process, so concurrent runs in one checkout never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -186,6 +191,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "payments.tasks.reconcile_stripe_events",
         "schedule": 24 * 3600.0,
     },
+    # Expires quotes at the end of their expiry day (portal time zone) and sends the
+    # three-days-before reminders; idempotent, so the interval only bounds the delay.
+    "sweep-quotes": {"task": "quotes.tasks.sweep_quotes", "schedule": 5 * 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
