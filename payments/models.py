@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import secrets
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -208,17 +210,39 @@ class Checkout(models.Model):
     session_key = models.CharField(max_length=64, blank=True, db_index=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Payment links (checkout feature): the link paid, the version of the frozen order
+    # (part of the PaymentIntent's idempotency keys; it changes only with the order), the
+    # hold on a limited link's last use, and Stripe's message of the last failed attempt.
+    payment_link = models.ForeignKey(
+        "payments.PaymentLink",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="checkouts",
+    )
+    order_version = models.PositiveIntegerField(default=1)
+    reserved_until = models.DateTimeField(null=True, blank=True)
+    application_fee_amount = models.BigIntegerField(default=0)
+    failure_code = models.CharField(max_length=100, blank=True)
+    failure_message = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PortalQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["portal", "-created_at"])]
+        indexes = [
+            models.Index(fields=["portal", "-created_at"]),
+            models.Index(fields=["payment_link", "status"]),
+        ]
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"Checkout {self.public_id} ({self.get_status_display()})"
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status == self.Status.SUCCEEDED
 
 
 class Payment(models.Model):
@@ -278,6 +302,13 @@ class Payment(models.Model):
     failure_code = models.CharField(max_length=100, blank=True)
     failure_message = models.CharField(max_length=500, blank=True)
     description = models.CharField(max_length=300, blank=True)
+    # The latest dispute (chargeback) on the charge, mirrored from Stripe by webhook.
+    dispute_id = models.CharField(max_length=255, blank=True)
+    dispute_status = models.CharField(max_length=40, blank=True)
+    dispute_reason = models.CharField(max_length=60, blank=True)
+    dispute_amount = models.BigIntegerField(null=True, blank=True)
+    dispute_due_by = models.DateTimeField(null=True, blank=True)
+    disputed_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -297,6 +328,30 @@ class Payment(models.Model):
     @property
     def refundable_amount(self) -> int:
         return max(0, self.amount - self.refunded_amount)
+
+    @property
+    def status_tone(self) -> str:
+        return PAYMENT_TONES.get(self.status, "grey")
+
+    @property
+    def dispute_reason_label(self) -> str:
+        return self.dispute_reason.replace("_", " ")
+
+    @property
+    def dispute_open(self) -> bool:
+        return bool(self.dispute_id) and self.dispute_status not in DISPUTE_CLOSED_STATUSES
+
+
+PAYMENT_TONES: dict[str, str] = {
+    Payment.Status.PROCESSING: "blue",
+    Payment.Status.SUCCEEDED: "green",
+    Payment.Status.FAILED: "red",
+    Payment.Status.REFUNDED: "grey",
+    Payment.Status.PARTIALLY_REFUNDED: "amber",
+    Payment.Status.DISPUTED: "red",
+}
+# docs.stripe.com/api/disputes/object#dispute_object-status
+DISPUTE_CLOSED_STATUSES = frozenset({"won", "lost", "warning_closed", "prevented"})
 
 
 class Refund(models.Model):
@@ -321,6 +376,8 @@ class Refund(models.Model):
     stripe_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     idempotency_key = models.CharField(max_length=255, unique=True, null=True, blank=True)
     balance_transaction_id = models.CharField(max_length=255, blank=True)
+    # Why Stripe refused or failed it, in words safe to show the admin.
+    failure_message = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -331,6 +388,117 @@ class Refund(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["payment", "status"])]
 
     def __str__(self) -> str:
         return f"Refund {self.amount} of {self.payment_id}"
+
+    @property
+    def made_in_stripe(self) -> bool:
+        """Made in Stripe's dashboard (arrived by webhook), not from the hub."""
+        return not self.idempotency_key
+
+    @property
+    def status_tone(self) -> str:
+        tones: dict[str, str] = {
+            self.Status.SUCCEEDED: "green",
+            self.Status.PENDING: "blue",
+            self.Status.FAILED: "red",
+            self.Status.CANCELED: "grey",
+        }
+        return tones.get(self.status, "grey")
+
+
+# --- Payment links (checkout feature) ---------------------------------------------
+
+
+def new_link_slug() -> str:
+    # 24 random bytes: 192 bits, URL-safe (the public URL must be unguessable).
+    return secrets.token_urlsafe(24)
+
+
+class PaymentLink(models.Model):
+    """A shareable URL to the hosted checkout for a fixed set of line items.
+
+    Uses and revenue are derived from its succeeded checkouts (aggregate queries), not
+    stored counters; a limited link (single use, max payments) is locked while a buyer
+    reserves its last use (payments/checkout.py).
+    """
+
+    portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    slug = models.CharField(max_length=64, unique=True, default=new_link_slug, editable=False)
+    active = models.BooleanField(default=True)
+    allow_quantity_change = models.BooleanField(default=False)
+    min_quantity = models.PositiveIntegerField(default=1)
+    max_quantity = models.PositiveIntegerField(default=10)
+    collect_billing_address = models.BooleanField(default=False)
+    collect_shipping_address = models.BooleanField(default=False)
+    collect_phone = models.BooleanField(default=False)
+    single_use = models.BooleanField(default=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    max_payments = models.PositiveIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, default="usd")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PortalQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["portal", "-created_at"])]
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_quantity__gte=1) & Q(max_quantity__gte=models.F("min_quantity")),
+                name="payment_link_quantity_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def payment_limit(self) -> int | None:
+        """How many payments the link takes in all, None for no limit."""
+        limits = [n for n in (1 if self.single_use else None, self.max_payments) if n]
+        return min(limits) if limits else None
+
+
+class PaymentLinkLine(models.Model):
+    """A line item of a link: a snapshot copied from a product, with its own price terms.
+    Later product edits never change it."""
+
+    portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="+")
+    link = models.ForeignKey(PaymentLink, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(max_length=200)
+    sku = models.CharField(max_length=64, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_amount = models.BigIntegerField(help_text="Integer cents")
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    discount_amount = models.BigIntegerField(null=True, blank=True, help_text="Integer cents")
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal(0))
+    billing_frequency = models.CharField(max_length=20, default="one_time")
+    term_periods = models.PositiveIntegerField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit_amount__gte=0) & Q(unit_amount__lte=99_999_999),
+                name="payment_link_line_price_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__isnull=True) | Q(discount_amount__isnull=True),
+                name="payment_link_line_one_discount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

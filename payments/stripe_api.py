@@ -361,4 +361,191 @@ def webhook_verify(payload: bytes, signature_header: str | None, secrets: list[s
 # --- Customers, PaymentMethods and PaymentIntents (checkout) -------------------------
 
 
+def customer_create(
+    *,
+    account: str,
+    email: str,
+    name: str = "",
+    phone: str = "",
+    address: dict | None = None,
+    metadata: dict[str, str] | None = None,
+    idempotency_key: str,
+) -> dict:
+    """A Customer on the connected account (direct charges keep customers there)."""
+    params: dict[str, Any] = {"email": email, "metadata": metadata or {}}
+    if name:
+        params["name"] = name
+    if phone:
+        params["phone"] = phone
+    if address:
+        params["address"] = address
+    return _call(
+        "customers.create",
+        lambda c: c.v1.customers.create(params, _options(idempotency_key)),  # type: ignore[arg-type]
+        account=account,
+        idempotency_key=idempotency_key,
+        write=True,
+    )
+
+
+def payment_intent_create(
+    *,
+    account: str,
+    amount: int,
+    currency: str,
+    customer: str | None,
+    description: str,
+    metadata: dict[str, str],
+    setup_future_usage: bool,
+    application_fee_amount: int = 0,
+    receipt_email: str = "",
+    idempotency_key: str,
+) -> dict:
+    """A PaymentIntent on the connected account for the hosted checkout.
+
+    Cards (and wallets) only, no redirect-based methods, so the page completes in place;
+    `setup_future_usage=off_session` saves the card for later periods of subscriptions
+    (docs.stripe.com/payments/save-during-payment)."""
+    params: dict[str, Any] = {
+        "amount": amount,
+        "currency": currency,
+        "description": description,
+        "metadata": metadata,
+        "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+    }
+    if customer:
+        params["customer"] = customer
+    if setup_future_usage:
+        params["setup_future_usage"] = "off_session"
+    if application_fee_amount:
+        params["application_fee_amount"] = application_fee_amount
+    if receipt_email:
+        params["receipt_email"] = receipt_email
+    return _call(
+        "payment_intents.create",
+        lambda c: c.v1.payment_intents.create(params, _options(idempotency_key)),  # type: ignore[arg-type]
+        account=account,
+        idempotency_key=idempotency_key,
+        write=True,
+    )
+
+
+def payment_intent_update(
+    *,
+    account: str,
+    payment_intent_id: str,
+    amount: int,
+    customer: str | None,
+    application_fee_amount: int = 0,
+    receipt_email: str = "",
+    idempotency_key: str,
+) -> dict:
+    """Changes the amount of an unconfirmed PaymentIntent (the buyer changed quantities)."""
+    params: dict[str, Any] = {"amount": amount}
+    if customer:
+        params["customer"] = customer
+    if application_fee_amount:
+        params["application_fee_amount"] = application_fee_amount
+    if receipt_email:
+        params["receipt_email"] = receipt_email
+    return _call(
+        "payment_intents.update",
+        lambda c: c.v1.payment_intents.update(
+            payment_intent_id,
+            params,  # type: ignore[arg-type]
+            _options(idempotency_key),  # type: ignore[arg-type]
+        ),
+        account=account,
+        idempotency_key=idempotency_key,
+        write=True,
+    )
+
+
+def payment_intent_retrieve(
+    *, account: str, payment_intent_id: str, expand_charge: bool = False
+) -> dict:
+    """The PaymentIntent; with `expand_charge`, `latest_charge` is the charge object
+    (card brand and last4 are in its payment_method_details)."""
+    params: dict[str, Any] = {"expand": ["latest_charge"]} if expand_charge else {}
+    return _call(
+        "payment_intents.retrieve",
+        lambda c: c.v1.payment_intents.retrieve(payment_intent_id, params),  # type: ignore[arg-type]
+        account=account,
+    )
+
+
+def payment_intent_cancel(*, account: str, payment_intent_id: str, idempotency_key: str) -> dict:
+    params = {"cancellation_reason": "abandoned"}
+    return _call(
+        "payment_intents.cancel",
+        lambda c: c.v1.payment_intents.cancel(
+            payment_intent_id,
+            params,  # type: ignore[arg-type]
+            _options(idempotency_key),  # type: ignore[arg-type]
+        ),
+        account=account,
+        idempotency_key=idempotency_key,
+        write=True,
+    )
+
+
 # --- Charges, refunds and disputes (payments tool) -----------------------------------
+
+
+def charge_retrieve(*, account: str, charge_id: str) -> dict:
+    """A charge on the connected account; `amount_refunded` is Stripe's running total."""
+    return _call("charges.retrieve", lambda c: c.v1.charges.retrieve(charge_id), account=account)
+
+
+def refund_create(
+    *,
+    account: str,
+    charge: str | None = None,
+    payment_intent: str | None = None,
+    amount: int,
+    reason: str | None,
+    metadata: dict[str, str],
+    idempotency_key: str,
+) -> dict:
+    """Refunds `amount` cents of a charge (or of a PaymentIntent's charge) on the
+    connected account. Stripe refuses more than the unrefunded amount
+    (docs.stripe.com/api/refunds/create); the same key returns the same refund."""
+    if not (charge or payment_intent):
+        raise ValueError("refund_create needs a charge or a payment_intent")
+    params: dict[str, Any] = {"amount": amount, "metadata": metadata}
+    if charge:
+        params["charge"] = charge
+    else:
+        params["payment_intent"] = payment_intent
+    if reason:
+        params["reason"] = reason
+    return _call(
+        "refunds.create",
+        lambda c: c.v1.refunds.create(params, _options(idempotency_key)),  # type: ignore[arg-type]
+        account=account,
+        idempotency_key=idempotency_key,
+        write=True,
+    )
+
+
+def refunds_for_charge(*, account: str, charge_id: str) -> list[dict]:
+    """Every refund of a charge, newest first (paging 100 at a time)."""
+    refunds: list[dict] = []
+    starting_after: str | None = None
+    while True:
+        params: dict[str, Any] = {"charge": charge_id, "limit": 100}
+        if starting_after:
+            params["starting_after"] = starting_after
+        page = _call(
+            "refunds.list",
+            lambda c, p=params: c.v1.refunds.list(p),  # type: ignore[misc]
+            account=account,
+        )
+        refunds.extend(page["data"])
+        if not page.get("has_more") or not page["data"]:
+            return refunds
+        starting_after = page["data"][-1]["id"]
+
+
+def dispute_retrieve(*, account: str, dispute_id: str) -> dict:
+    return _call("disputes.retrieve", lambda c: c.v1.disputes.retrieve(dispute_id), account=account)

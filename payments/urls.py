@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import payment_views, views
 
 app_name = "payments"
 
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", payment_views.payment_list, name="index"),
+    path("<int:pk>/", payment_views.payment_detail, name="detail"),
+    path("<int:pk>/refund/", payment_views.payment_refund, name="refund"),
     path("settings/", views.settings_page, name="settings"),
     path("settings/connect/", views.connect, name="connect"),
     path("settings/return/", views.onboarding_return, name="onboarding_return"),

@@ -33,11 +33,6 @@ def _onboarding_urls(request: HttpRequest) -> dict[str, str]:
     }
 
 
-@portal_view("payments.view")
-def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "payments/index.html", _status_context(request))
-
-
 @portal_view("settings.view")
 def settings_page(request: HttpRequest) -> HttpResponse:
     context = _status_context(request)

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import ClassVar
 from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -94,6 +95,18 @@ class Portal(models.Model):
         help_text="Shown to buyers on checkout, quote and invoice pages.",
     )
     support_email = models.EmailField(blank=True)
+    # The platform's application fee on each buyer payment (direct charges,
+    # docs.stripe.com/connect/direct-charges#collect-fees). Default: none.
+    application_fee_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+        help_text="Platform fee in percent of each payment (0 for none).",
+    )
+    application_fee_fixed = models.PositiveIntegerField(
+        default=0, help_text="Platform fee added to each payment, integer cents (0 for none)."
+    )
     logo = models.BinaryField(blank=True, null=True, editable=False)
     logo_content_type = models.CharField(max_length=40, blank=True, editable=False)
     logo_updated_at = models.DateTimeField(null=True, blank=True, editable=False)

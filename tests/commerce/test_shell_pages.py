@@ -6,7 +6,6 @@ from django.urls import reverse
 PLACEHOLDERS = [
     ("quotes:index", "Quotes"),
     ("invoices:index", "Invoices"),
-    ("payment_links:index", "Payment links"),
     ("subscriptions:index", "Subscriptions"),
 ]
 

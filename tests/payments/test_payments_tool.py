@@ -1,0 +1,420 @@
+"""The payments tool's pages: list (filters, search, pagination, empty states, queries),
+detail (amounts, card, ids, timeline) and who may see and refund what.
+
+Helpers at the top build payments two ways: `make_payment` writes a row only (for list
+behaviour), `paid_payment` makes a real charge in fakestripe on a verified connected
+account and records the Payment the way checkout would.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from payments.models import Payment, Refund, StripeAccount, StripeEvent
+from payments.status import AccountStatus
+from tests.factories import ContactFactory
+
+_seq = itertools.count(1)
+
+
+# --- Helpers (imported by the refund and dispute tests) -------------------------------
+
+
+def ready_account(portal, stripe_id: str | None = None) -> StripeAccount:
+    return StripeAccount.objects.create(
+        portal=portal,
+        stripe_id=stripe_id or f"acct_test{next(_seq)}",
+        status=AccountStatus.READY,
+        charges_enabled=True,
+        payouts_enabled=True,
+        details_submitted=True,
+    )
+
+
+def make_payment(portal, *, account: StripeAccount | None = None, **fields) -> Payment:
+    n = next(_seq)
+    values = {
+        "portal": portal,
+        "source": Payment.Source.PAYMENT_LINK,
+        "status": Payment.Status.SUCCEEDED,
+        "amount": 5_000,
+        "card_brand": "visa",
+        "card_last4": "4242",
+        "stripe_account_id": account.stripe_id if account else "acct_rowonly",
+        "payment_intent_id": f"pi_row{n:05d}",
+        "charge_id": f"ch_row{n:05d}",
+        "paid_at": timezone.now(),
+    }
+    values.update(fields)
+    return Payment.objects.create(**values)
+
+
+def fakestripe_account(fakestripe, portal) -> StripeAccount:
+    """A verified connected account in fakestripe and the hub's READY row for it."""
+    platform = fakestripe.client()
+    account = platform.v1.accounts.create(
+        {"type": "standard", "country": "US", "email": "owner@acme.test"},
+        {"idempotency_key": str(uuid.uuid4())},
+    )
+    fakestripe.verify_account(account.id)
+    # With `hub_webhooks`, deliveries run in the background: let them land before this
+    # thread writes, as SQLite's shared test database takes one writer at a time.
+    fakestripe.flush_webhooks()
+    return ready_account(portal, account.id)
+
+
+def paid_payment(fakestripe, account: StripeAccount, *, amount: int = 5_000, **fields) -> Payment:
+    """A real charge with pm_card_visa on the connected account, recorded as a Payment."""
+    client = fakestripe.client(account.stripe_id)
+    intent = client.v1.payment_intents.create(
+        {
+            "amount": amount,
+            "currency": "usd",
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+        },
+        {"idempotency_key": str(uuid.uuid4())},
+    )
+    assert intent.status == "succeeded"
+    charge = client.v1.charges.retrieve(intent.latest_charge)
+    card = charge.payment_method_details.card
+    fakestripe.flush_webhooks()
+    values = {
+        "amount": amount,
+        "payment_intent_id": intent.id,
+        "charge_id": charge.id,
+        "card_brand": card.brand,
+        "card_last4": card.last4,
+    }
+    values.update(fields)
+    return make_payment(account.portal, account=account, **values)
+
+
+def stripe_refunds(fakestripe, payment: Payment) -> list:
+    client = fakestripe.client(payment.stripe_account_id)
+    return client.v1.refunds.list({"charge": payment.charge_id, "limit": 100}).data
+
+
+# --- List -------------------------------------------------------------------------------
+
+
+def test_not_connected_portal_sees_a_call_to_connect_stripe(billing_client, portal):
+    response = billing_client.get(reverse("payments:index"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Connect Stripe to get paid" in body
+    assert reverse("payments:settings") in body
+    assert 'data-testid="stripe-status"' in body
+
+
+def test_connected_portal_without_payments_explains_where_they_come_from(billing_client, portal):
+    ready_account(portal)
+    body = billing_client.get(reverse("payments:index")).content.decode()
+    assert "No payments yet" in body
+    assert "Connect Stripe to get paid" not in body
+
+
+def test_list_shows_amount_status_buyer_source_card_and_date(stripe_hub, billing_client, portal):
+    account = fakestripe_account(stripe_hub, portal)
+    contact = ContactFactory(
+        portal=portal, first_name="Maya", last_name="Lopez", email="maya@bright.test"
+    )
+    payment = paid_payment(stripe_hub, account, amount=123_450, contact=contact)
+    make_payment(
+        portal, account=account, status=Payment.Status.PARTIALLY_REFUNDED, refunded_amount=1_000
+    )
+    make_payment(portal, account=account, status=Payment.Status.DISPUTED)
+    make_payment(portal, account=account, status=Payment.Status.FAILED, paid_at=None)
+    body = billing_client.get(reverse("payments:index")).content.decode()
+    assert "$1,234.50" in body
+    assert reverse("payments:detail", args=[payment.pk]) in body
+    assert "Maya Lopez" in body and "maya@bright.test" in body
+    assert "Payment link" in body
+    assert "Visa</span> •••• 4242" in body
+    for label in ("Succeeded", "Partially refunded", "Disputed", "Failed"):
+        assert f">{label}</span>" in body
+    assert "$10.00 refunded" in body
+
+
+def test_list_filters_by_status_and_source(billing_client, portal):
+    account = ready_account(portal)
+    refunded = make_payment(portal, account=account, status=Payment.Status.REFUNDED)
+    invoice = make_payment(portal, account=account, source=Payment.Source.INVOICE)
+    plain = make_payment(portal, account=account)
+
+    def listed(**params):
+        page = billing_client.get(reverse("payments:index"), params).context["page_obj"]
+        return {p.pk for p in page.object_list}
+
+    assert listed() == {refunded.pk, invoice.pk, plain.pk}
+    assert listed(status="refunded") == {refunded.pk}
+    assert listed(source="invoice") == {invoice.pk}
+    assert listed(status="succeeded", source="payment_link") == {plain.pk}
+
+
+def test_date_range_is_whole_days_in_the_portals_time_zone(billing_client, portal):
+    portal.time_zone = "America/New_York"
+    portal.save()
+    account = ready_account(portal)
+    # 11:30 PM on March 9 in New York is already March 10 in UTC.
+    with time_machine.travel(datetime(2026, 3, 10, 3, 30, tzinfo=UTC), tick=False):
+        late_on_9th = make_payment(portal, account=account)
+    with time_machine.travel(datetime(2026, 3, 10, 15, 0, tzinfo=UTC), tick=False):
+        on_10th = make_payment(portal, account=account)
+
+    def listed(**params):
+        page = billing_client.get(reverse("payments:index"), params).context["page_obj"]
+        return {p.pk for p in page.object_list}
+
+    assert listed(date_from="2026-03-09", date_to="2026-03-09") == {late_on_9th.pk}
+    assert listed(date_from="2026-03-10") == {on_10th.pk}
+    assert listed(date_to="2026-03-10") == {late_on_9th.pk, on_10th.pk}
+
+
+def test_bad_dates_get_a_message_and_the_other_filters_still_apply(billing_client, portal):
+    account = ready_account(portal)
+    make_payment(portal, account=account)
+    refunded = make_payment(portal, account=account, status=Payment.Status.REFUNDED)
+    response = billing_client.get(
+        reverse("payments:index"), {"date_from": "03/32/2026", "status": "refunded"}
+    )
+    assert response.status_code == 200
+    assert "Enter the start date as YYYY-MM-DD." in response.content.decode()
+    assert [p.pk for p in response.context["page_obj"].object_list] == [refunded.pk]
+
+    response = billing_client.get(
+        reverse("payments:index"), {"date_from": "2026-03-10", "date_to": "2026-03-01"}
+    )
+    assert response.status_code == 200
+    assert "The end date is before the start date." in response.content.decode()
+    # an unknown status or a page number that isn't one never fails the page
+    for params in ({"status": "bogus"}, {"page": "x"}, {"page": "999"}, {"source": "<script>"}):
+        assert billing_client.get(reverse("payments:index"), params).status_code == 200
+
+
+def test_search_by_buyer_email_or_stripe_id(billing_client, portal):
+    account = ready_account(portal)
+    maya = make_payment(
+        portal, account=account, contact=ContactFactory(portal=portal, email="maya@bright.test")
+    )
+    make_payment(
+        portal, account=account, contact=ContactFactory(portal=portal, email="jon@other.test")
+    )
+    by_id = make_payment(portal, account=account, payment_intent_id="pi_FINDME123")
+
+    def listed(q):
+        page = billing_client.get(reverse("payments:index"), {"q": q}).context["page_obj"]
+        return {p.pk for p in page.object_list}
+
+    assert listed("BRIGHT.test") == {maya.pk}
+    assert listed("pi_FINDME123") == {by_id.pk}
+    assert listed(by_id.charge_id) == {by_id.pk}
+    assert listed("nobody@") == set()
+    body = billing_client.get(reverse("payments:index"), {"q": "nobody@"}).content.decode()
+    assert "No payments match these filters" in body
+
+
+def test_pagination_is_25_a_page_and_keeps_the_filters(billing_client, portal):
+    account = ready_account(portal)
+    for _ in range(30):
+        make_payment(portal, account=account, status=Payment.Status.REFUNDED)
+    make_payment(portal, account=account)
+    first = billing_client.get(reverse("payments:index"), {"status": "refunded"})
+    assert len(first.context["page_obj"].object_list) == 25
+    assert "Showing 1\u201325 of 30" in first.content.decode()
+    assert "status=refunded&amp;page=2" in first.content.decode()
+    second = billing_client.get(reverse("payments:index"), {"status": "refunded", "page": 2})
+    assert len(second.context["page_obj"].object_list) == 5
+
+
+def test_list_costs_the_same_queries_for_3_or_25_payments(
+    billing_client, portal, django_assert_max_num_queries
+):
+    account = ready_account(portal)
+    for _ in range(3):
+        make_payment(portal, account=account, contact=ContactFactory(portal=portal))
+    billing_client.get(reverse("payments:index"))  # warm the session and caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        billing_client.get(reverse("payments:index"))
+    for _ in range(22):
+        make_payment(portal, account=account, contact=ContactFactory(portal=portal))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = billing_client.get(reverse("payments:index"), {"q": "example.org"})
+    assert len(response.context["page_obj"].object_list) == 25
+
+
+def test_list_shows_only_this_portals_payments(billing_client, portal, other_portal):
+    mine = make_payment(portal, account=ready_account(portal))
+    theirs = make_payment(other_portal, account=ready_account(other_portal))
+    page = billing_client.get(reverse("payments:index")).context["page_obj"]
+    assert [p.pk for p in page.object_list] == [mine.pk]
+    searched = billing_client.get(reverse("payments:index"), {"q": theirs.payment_intent_id})
+    assert list(searched.context["page_obj"].object_list) == []
+    assert reverse("payments:detail", args=[theirs.pk]) not in searched.content.decode()
+
+
+def test_anonymous_is_sent_to_sign_in(client, portal):
+    response = client.get(reverse("payments:index"))
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+# --- Detail -----------------------------------------------------------------------------
+
+
+def test_detail_shows_amounts_with_pending_fees_card_ids_and_buyer_link(
+    stripe_hub, billing_client, portal
+):
+    account = fakestripe_account(stripe_hub, portal)
+    contact = ContactFactory(portal=portal, first_name="Maya", last_name="Lopez")
+    payment = paid_payment(
+        stripe_hub, account, amount=12_000, contact=contact, application_fee_amount=240
+    )
+    response = billing_client.get(reverse("payments:detail", args=[payment.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "$120.00" in body
+    assert "Pending" in body  # fee and net are not synced yet: never $0.00
+    assert 'Stripe fee</dt><dd class="num">$0.00' not in body
+    assert "\u2212$2.40" in body  # application fee
+    assert "Visa •••• 4242" in body
+    assert payment.payment_intent_id in body and payment.charge_id in body
+    assert contact.get_absolute_url() in body
+    assert "Refund this payment" in body  # billing admins may refund
+
+
+def test_detail_shows_synced_fee_and_net(billing_client, portal):
+    payment = make_payment(portal, account=ready_account(portal), amount=10_000, fee=320, net=9_680)
+    body = billing_client.get(reverse("payments:detail", args=[payment.pk])).content.decode()
+    assert "\u2212$3.20" in body
+    assert "$96.80" in body
+    assert "Pending</span>" not in body
+
+
+def test_timeline_lists_payment_refunds_dispute_and_failed_attempts(
+    billing_client, portal, super_admin
+):
+    account = ready_account(portal)
+    payment = make_payment(
+        portal,
+        account=account,
+        amount=10_000,
+        refunded_amount=2_500,
+        status=Payment.Status.DISPUTED,
+        dispute_id="dp_1",
+        dispute_status="needs_response",
+        dispute_reason="product_not_received",
+        disputed_at=timezone.now(),
+    )
+    Refund.objects.create(
+        portal=portal,
+        payment=payment,
+        amount=2_500,
+        reason="duplicate",
+        status="succeeded",
+        stripe_id="re_1",
+        idempotency_key="k1",
+        created_by=super_admin,
+    )
+    Refund.objects.create(
+        portal=portal,
+        payment=payment,
+        amount=1_000,
+        status="failed",
+        idempotency_key="k2",
+        failure_message="Stripe refused this refund, so nothing was refunded.",
+    )
+    StripeEvent.objects.create(
+        stripe_id="evt_fail_1",
+        type="payment_intent.payment_failed",
+        account=account.stripe_id,
+        portal=portal,
+        created=timezone.now(),
+        payload={
+            "data": {
+                "object": {
+                    "id": payment.payment_intent_id,
+                    "object": "payment_intent",
+                    "last_payment_error": {"message": "Your card was declined."},
+                }
+            }
+        },
+    )
+    StripeEvent.objects.create(
+        stripe_id="evt_other_pi",
+        type="payment_intent.payment_failed",
+        account=account.stripe_id,
+        portal=portal,
+        created=timezone.now(),
+        payload={
+            "data": {
+                "object": {"id": "pi_someone_else", "last_payment_error": {"message": "Not ours"}}
+            }
+        },
+    )
+    response = billing_client.get(reverse("payments:detail", args=[payment.pk]))
+    titles = [e.title for e in response.context["timeline"]]
+    assert "Paid $100.00" in titles
+    assert "Refunded $25.00" in titles
+    assert "Refund of $10.00 failed" in titles
+    assert "Buyer disputed the payment" in titles
+    assert "Payment attempt failed" in titles
+    body = response.content.decode()
+    assert "Your card was declined." in body
+    assert "Not ours" not in body
+    assert "product not received" in body
+    # disputed: no refund dialog, and why
+    assert "Refund this payment" not in body
+    assert "respond to the dispute in Stripe" in body
+
+
+def test_another_portals_payment_is_404_for_detail_and_refund(billing_client, other_portal):
+    theirs = make_payment(other_portal, account=ready_account(other_portal))
+    assert billing_client.get(reverse("payments:detail", args=[theirs.pk])).status_code == 404
+    response = billing_client.post(
+        reverse("payments:refund", args=[theirs.pk]),
+        {"amount": "10.00", "reason": "duplicate", "attempt": str(uuid.uuid4())},
+    )
+    assert response.status_code == 404
+    assert not Refund.objects.exists()
+
+
+@pytest.mark.parametrize("missing", [999_999])
+def test_unknown_payment_is_404(billing_client, portal, missing):
+    assert billing_client.get(reverse("payments:detail", args=[missing])).status_code == 404
+
+
+def test_sales_rep_sees_payments_but_cannot_refund(rep_client, portal):
+    payment = make_payment(portal, account=ready_account(portal))
+    assert rep_client.get(reverse("payments:index")).status_code == 200
+    body = rep_client.get(reverse("payments:detail", args=[payment.pk])).content.decode()
+    assert "Refund this payment" not in body
+    assert 'data-open-dialog="refund-dialog"' not in body
+    response = rep_client.post(
+        reverse("payments:refund", args=[payment.pk]),
+        {"amount": "10.00", "reason": "duplicate", "attempt": str(uuid.uuid4())},
+    )
+    assert response.status_code == 403
+    assert not Refund.objects.exists()
+
+
+def test_super_admin_sees_the_refund_button(admin_client_, portal):
+    payment = make_payment(portal, account=ready_account(portal))
+    body = admin_client_.get(reverse("payments:detail", args=[payment.pk])).content.decode()
+    assert 'data-open-dialog="refund-dialog"' in body
+
+
+def test_refund_is_post_only(billing_client, portal):
+    payment = make_payment(portal, account=ready_account(portal))
+    assert billing_client.get(reverse("payments:refund", args=[payment.pk])).status_code == 405
