@@ -14,12 +14,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from tests.factories import ContactFactory, MembershipFactory, ProductFactory
+from tests.payments.test_checkout_support import make_link
 
 # URLs with ids that are not scoped to the signed-in portal, and why.
 PUBLIC = {
     "password_reset_confirm": "token link for signed-out users",
     "settings:logo": "the portal's public logo, shown on buyer pages",
     "settings:invite_accept": "token link for invited people who have no session yet",
+    "public:checkout": "buyer page, found by the link's unguessable slug",
+    "public:checkout_return": "buyer page, found by the link's unguessable slug",
+    "public:receipt": "buyer receipt, found by the checkout's unguessable id",
 }
 
 
@@ -37,6 +41,20 @@ def _event(portal):
     )
 
 
+def _payment(portal):
+    from payments.models import Payment
+
+    return Payment.objects.create(
+        portal=portal,
+        source="payment_link",
+        status="succeeded",
+        amount=5_000,
+        stripe_account_id=f"acct_foreign_{portal.pk}",
+        payment_intent_id=f"pi_foreign_{portal.pk}",
+        charge_id=f"ch_foreign_{portal.pk}",
+    )
+
+
 # url name -> builds an object in `portal` and returns the URL kwargs
 FOREIGN_OBJECTS: dict[str, Callable] = {
     "settings:member_role": lambda portal: {"pk": MembershipFactory(portal=portal).pk},
@@ -49,6 +67,12 @@ FOREIGN_OBJECTS: dict[str, Callable] = {
     "customers:detail": lambda portal: {"pk": ContactFactory(portal=portal).pk},
     "customers:edit": lambda portal: {"pk": ContactFactory(portal=portal).pk},
     "payments:event_retry": lambda portal: {"pk": _event(portal).pk},
+    "payments:detail": lambda portal: {"pk": _payment(portal).pk},
+    "payments:refund": lambda portal: {"pk": _payment(portal).pk},
+    "payment_links:detail": lambda portal: {"pk": make_link(portal).pk},
+    "payment_links:edit": lambda portal: {"pk": make_link(portal).pk},
+    "payment_links:deactivate": lambda portal: {"pk": make_link(portal).pk},
+    "payment_links:reactivate": lambda portal: {"pk": make_link(portal).pk},
 }
 
 
