@@ -1,20 +1,5 @@
-"""The hosted checkout: freeze an order, take the card through a PaymentIntent on the
-portal's connected account, complete exactly once.
-
-Built once for payment links; quotes and invoices will call the same services with
-their own source. The server computes every amount (commerce/pricing.py) and charges
-exactly the frozen order's total; the browser only chooses quantities within the
-seller's limits.
-
-One PaymentIntent per checkout: its idempotency keys are derived from the checkout's
-public id and the version of the frozen order, and the checkout row is locked while
-the intent is created or changed, so a double-click, a reload or a second tab reuse the
-same intent instead of making another.
-
-Completion (`checkout_complete`) is idempotent and runs from whichever comes first: the
-buyer's return to the page (the intent is re-fetched) or the payment_intent.succeeded
-webhook.
-"""
+"""Starting a checkout: the buyer-facing selectors, freezing the order, reserving a
+limited link and creating the one PaymentIntent of a checkout (see the package docstring)."""
 
 from __future__ import annotations
 
@@ -22,34 +7,27 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
 from django.utils import timezone
 
 from commerce import money, pricing
 from commerce.customers import services as contact_services
-from commerce.customers.models import ADDRESS_PARTS, Contact
-from commerce.notifications import notify_portal, send_templated_email
+from commerce.customers.models import Contact
 from commerce.portals.models import Portal
-from subscriptions.services import NewItem, subscription_create_paid_first_period
 
-from . import stripe_api
-from .links import (
+from .. import stripe_api
+from ..links import (
     MINIMUM_CHARGE,
     RESERVATION_MINUTES,
     Unavailable,
     line_to_pricing,
     link_unavailable_reason,
 )
-from .models import Checkout, Payment, PaymentLink, StripeAccount
-from .status import AccountStatus
+from ..models import Checkout, PaymentLink, StripeAccount
+from ..status import AccountStatus
 
 log = logging.getLogger(__name__)
 
@@ -381,6 +359,9 @@ def _release_stale_reservations(link: PaymentLink) -> None:
     """Frees the expired holds on a limited link: cancels their intents first (no lock
     held during the Stripe calls), so a buyer who lingered can no longer pay; an intent
     that succeeded meanwhile is completed instead."""
+    # Completion lives in completion.py, which imports this module.
+    from .completion import checkout_complete, fetch_intent
+
     stale = list(
         Checkout.objects.filter(
             payment_link=link, status=Checkout.Status.OPEN, reserved_until__lte=timezone.now()
@@ -404,263 +385,3 @@ def _release_stale_reservations(link: PaymentLink) -> None:
         Checkout.objects.filter(pk=checkout.pk, status=Checkout.Status.OPEN).update(
             status=Checkout.Status.EXPIRED, reserved_until=None, updated_at=timezone.now()
         )
-
-
-# --- Return, completion and failure -------------------------------------------------------
-
-
-def fetch_intent(checkout: Checkout) -> dict:
-    if not checkout.payment_intent_id:
-        raise IntentMismatch(f"checkout {checkout.pk} has no PaymentIntent")
-    return stripe_api.payment_intent_retrieve(
-        account=checkout.stripe_account_id,
-        payment_intent_id=checkout.payment_intent_id,
-        expand_charge=True,
-    )
-
-
-def checkout_sync(*, checkout: Checkout) -> Checkout:
-    """The buyer came back from paying: re-fetch the intent (never trust the URL) and
-    complete, or record Stripe's failure message. Returns the checkout as it now is."""
-    if checkout.status == Checkout.Status.SUCCEEDED or not checkout.payment_intent_id:
-        return checkout
-    intent = fetch_intent(checkout)
-    if intent["status"] in ("succeeded", "processing"):
-        return checkout_complete(checkout_id=checkout.pk, payment_intent=intent)
-    if intent.get("last_payment_error"):
-        return checkout_record_failure(checkout_id=checkout.pk, payment_intent=intent)
-    return checkout
-
-
-def _check_intent(checkout: Checkout, intent: dict) -> None:
-    problems = []
-    if intent.get("id") != checkout.payment_intent_id:
-        problems.append("id")
-    if intent.get("amount") != checkout.amount or intent.get("amount") != checkout.order.get(
-        "total"
-    ):
-        problems.append("amount")
-    if (intent.get("currency") or "").lower() != checkout.currency:
-        problems.append("currency")
-    if (intent.get("metadata") or {}).get("checkout") != str(checkout.public_id):
-        problems.append("metadata")
-    if problems:
-        raise IntentMismatch(
-            f"PaymentIntent {intent.get('id')} does not match checkout {checkout.public_id}: "
-            + ", ".join(problems)
-        )
-
-
-def checkout_complete(*, checkout_id: int, payment_intent: dict) -> Checkout:
-    """Records a paid checkout once: the Payment, the Contact (created or updated, with
-    its Stripe customer), one Subscription per recurring (frequency, term) group
-    starting today, the link's use; e-mails the receipt and the portal after commit.
-
-    `payment_intent` is the intent as just fetched from Stripe (latest_charge expanded).
-    Locks the checkout row; a second call (return page and webhook racing) finds it
-    succeeded and returns. An intent that does not match the frozen order raises
-    IntentMismatch and records nothing.
-    """
-    with transaction.atomic():
-        checkout = (
-            Checkout.objects.select_for_update(of=("self",))
-            .select_related("portal", "payment_link")
-            .get(pk=checkout_id)
-        )
-        if checkout.status == Checkout.Status.SUCCEEDED:
-            return checkout
-        _check_intent(checkout, payment_intent)
-        status = payment_intent.get("status")
-        if status == "processing":
-            checkout.status = Checkout.Status.PROCESSING
-            checkout.save(update_fields=["status", "updated_at"])
-            return checkout
-        if status != "succeeded":
-            return checkout
-        now = timezone.now()
-        portal = checkout.portal
-        contact = _contact_upsert(checkout)
-        payment = _payment_record(checkout, payment_intent, contact, now)
-        _subscriptions_create(checkout, contact, payment_intent)
-        checkout.status = Checkout.Status.SUCCEEDED
-        checkout.contact = contact
-        checkout.completed_at = now
-        checkout.reserved_until = None
-        checkout.failure_code = checkout.failure_message = ""
-        checkout.save()
-        _send_receipts(portal, checkout, payment)
-    log.info("checkout %s paid: %s", checkout.public_id, checkout.payment_intent_id)
-    return checkout
-
-
-def checkout_record_failure(*, checkout_id: int, payment_intent: dict) -> Checkout:
-    """Keeps Stripe's message of a failed attempt for the buyer's page; nothing is paid.
-    The checkout stays open: the buyer may try another card on the same intent."""
-    error = payment_intent.get("last_payment_error") or {}
-    with transaction.atomic():
-        checkout = Checkout.objects.select_for_update().get(pk=checkout_id)
-        if (
-            checkout.status != Checkout.Status.OPEN
-            or checkout.payment_intent_id != payment_intent.get("id")
-        ):
-            return checkout
-        checkout.failure_code = (error.get("decline_code") or error.get("code") or "")[:100]
-        checkout.failure_message = (error.get("message") or "The payment did not go through.")[:500]
-        checkout.save(update_fields=["failure_code", "failure_message", "updated_at"])
-    return checkout
-
-
-def _split_name(name: str) -> tuple[str, str]:
-    first, _, last = name.strip().partition(" ")
-    return first[:100], last.strip()[:100]
-
-
-def _contact_fields(checkout: Checkout) -> dict[str, str]:
-    first, last = _split_name(checkout.name)
-    fields = {"first_name": first, "last_name": last}
-    if checkout.phone:
-        fields["phone"] = checkout.phone
-    for kind, address in (
-        ("billing", checkout.billing_address),
-        ("shipping", checkout.shipping_address),
-    ):
-        if address:
-            for part in ADDRESS_PARTS:
-                fields[f"{kind}_{part}"] = str(address.get(part) or "")
-    return fields
-
-
-def _contact_upsert(checkout: Checkout) -> Contact:
-    portal = checkout.portal
-    fields = _contact_fields(checkout)
-    contact = Contact.objects.filter(portal=portal, email__iexact=checkout.email).first()
-    if contact is None:
-        try:
-            contact = contact_services.contact_create(portal=portal, email=checkout.email, **fields)
-        except ValidationError:
-            # Another checkout of the same buyer created it a moment ago.
-            contact = Contact.objects.get(portal=portal, email__iexact=checkout.email)
-    else:
-        contact = contact_services.contact_update(
-            contact=contact, email=contact.email, **{k: v for k, v in fields.items() if v}
-        )
-    if not contact.stripe_customer_id and checkout.stripe_customer_id:
-        Contact.objects.filter(pk=contact.pk, stripe_customer_id="").update(
-            stripe_customer_id=checkout.stripe_customer_id
-        )
-        contact.stripe_customer_id = checkout.stripe_customer_id
-    return contact
-
-
-def _payment_record(checkout: Checkout, intent: dict, contact: Contact, now) -> Payment:
-    charge = intent.get("latest_charge")
-    charge = charge if isinstance(charge, dict) else {}
-    card = (charge.get("payment_method_details") or {}).get("card") or {}
-    balance_transaction = charge.get("balance_transaction")
-    if isinstance(balance_transaction, dict):
-        balance_transaction = balance_transaction.get("id")
-    link = checkout.payment_link
-    try:
-        with transaction.atomic():
-            return Payment.objects.create(
-                portal_id=checkout.portal_id,
-                contact=contact,
-                source=Payment.Source.PAYMENT_LINK
-                if checkout.source == "payment_link"
-                else checkout.source,
-                checkout=checkout,
-                status=Payment.Status.SUCCEEDED,
-                amount=intent.get("amount_received") or intent["amount"],
-                currency=intent["currency"],
-                application_fee_amount=intent.get("application_fee_amount") or 0,
-                card_brand=(card.get("brand") or "")[:20],
-                card_last4=(card.get("last4") or "")[:4],
-                stripe_account_id=checkout.stripe_account_id,
-                payment_intent_id=intent["id"],
-                charge_id=charge.get("id")
-                or (
-                    intent.get("latest_charge")
-                    if isinstance(intent.get("latest_charge"), str)
-                    else ""
-                )
-                or "",
-                balance_transaction_id=balance_transaction or "",
-                description=(link.name if link else "")[:300],
-                paid_at=now,
-            )
-    except IntegrityError:
-        # Recorded already (e.g. by the payments tool's charge webhook): keep that row.
-        payment = Payment.objects.get(payment_intent_id=intent["id"])
-        if payment.checkout_id is None:
-            payment.checkout = checkout
-            payment.contact = payment.contact or contact
-            payment.save(update_fields=["checkout", "contact", "updated_at"])
-        return payment
-
-
-def _subscriptions_create(checkout: Checkout, contact: Contact, intent: dict) -> None:
-    order = checkout.order
-    if not order.get("schedules"):
-        return
-    portal = checkout.portal
-    try:
-        today = timezone.localdate(timezone=ZoneInfo(portal.time_zone))
-    except (ValueError, KeyError):
-        today = timezone.localdate()
-    payment_method = intent.get("payment_method")
-    if isinstance(payment_method, dict):
-        payment_method = payment_method.get("id")
-    lines = order["lines"]
-    for schedule in order["schedules"]:
-        items = [
-            NewItem(
-                name=lines[i]["name"],
-                sku=lines[i].get("sku", ""),
-                quantity=lines[i]["quantity"],
-                unit_amount=lines[i]["unit_amount"],
-                discount_percent=Decimal(lines[i]["discount_percent"])
-                if lines[i].get("discount_percent") is not None
-                else None,
-                discount_amount=lines[i].get("discount_amount"),
-                tax_rate=Decimal(lines[i].get("tax_rate") or "0"),
-                amount=lines[i]["total"],
-            )
-            for i in schedule["line_indexes"]
-        ]
-        subscription_create_paid_first_period(
-            portal=portal,
-            contact=contact,
-            billing_frequency=schedule["billing_frequency"],
-            term_periods=schedule["term_periods"],
-            start_date=today,
-            amount=schedule["amount"],
-            currency=checkout.currency,
-            items=items,
-            stripe_account_id=checkout.stripe_account_id,
-            stripe_customer_id=checkout.stripe_customer_id,
-            payment_method_id=payment_method or "",
-            source_checkout_id=checkout.pk,
-        )
-
-
-def receipt_path(checkout: Checkout) -> str:
-    return reverse("public:receipt", args=[checkout.public_id])
-
-
-def _send_receipts(portal: Portal, checkout: Checkout, payment: Payment) -> None:
-    context = {
-        "portal": portal,
-        "checkout": checkout,
-        "order": checkout.order,
-        "payment": payment,
-        "site_url": settings.SITE_URL,
-        "receipt_url": settings.SITE_URL + receipt_path(checkout),
-        "link": checkout.payment_link,
-    }
-    send_templated_email(
-        to=[checkout.email],
-        template="checkout_receipt",
-        context=context,
-        reply_to=portal.support_email or None,
-    )
-    notify_portal(portal=portal, template="checkout_paid", context=context)

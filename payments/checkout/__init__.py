@@ -1,0 +1,63 @@
+"""The hosted checkout: freeze an order, take the card through a PaymentIntent on the
+portal's connected account, complete exactly once.
+
+Built once for payment links; quotes and invoices will call the same services with
+their own source. The server computes every amount (commerce/pricing.py) and charges
+exactly the frozen order's total; the browser only chooses quantities within the
+seller's limits.
+
+One PaymentIntent per checkout: its idempotency keys are derived from the checkout's
+public id and the version of the frozen order, and the checkout row is locked while
+the intent is created or changed, so a double-click, a reload or a second tab reuse the
+same intent instead of making another.
+
+Completion (`checkout_complete`) is idempotent and runs from whichever comes first: the
+buyer's return to the page (the intent is re-fetched) or the payment_intent.succeeded
+webhook.
+"""
+
+from .completion import (
+    checkout_complete,
+    checkout_record_failure,
+    checkout_sync,
+    fetch_intent,
+    receipt_path,
+)
+from .start import (
+    LIVE_STATUSES,
+    UNAVAILABLE_MESSAGES,
+    Buyer,
+    CheckoutError,
+    IntentMismatch,
+    LinkUnavailable,
+    NotAcceptingPayments,
+    application_fee,
+    checkout_start,
+    open_checkout_for_session,
+    order_for_link,
+    payable_link_page_key,
+    public_link,
+    ready_account_id,
+)
+
+__all__ = [
+    "LIVE_STATUSES",
+    "UNAVAILABLE_MESSAGES",
+    "Buyer",
+    "CheckoutError",
+    "IntentMismatch",
+    "LinkUnavailable",
+    "NotAcceptingPayments",
+    "application_fee",
+    "checkout_complete",
+    "checkout_record_failure",
+    "checkout_start",
+    "checkout_sync",
+    "fetch_intent",
+    "open_checkout_for_session",
+    "order_for_link",
+    "payable_link_page_key",
+    "public_link",
+    "ready_account_id",
+    "receipt_path",
+]
