@@ -549,3 +549,9 @@ def refunds_for_charge(*, account: str, charge_id: str) -> list[dict]:
 
 def dispute_retrieve(*, account: str, dispute_id: str) -> dict:
     return _call("disputes.retrieve", lambda c: c.v1.disputes.retrieve(dispute_id), account=account)
+
+
+# --- Off-session charges and SetupIntents (subscription billing) ---------------------
+
+
+# --- Balance transactions (fee sync) ---------------------------------------------------
