@@ -1,1 +1,240 @@
-# Models arrive with this app's issue.
+"""Quotes: a numbered offer to one contact, built from line-item snapshots.
+
+Status machine (one service per transition in `quotes.services`):
+
+    draft → published → accepted → paid
+                      ↘ declined
+                      ↘ expired
+    published / declined / expired → draft (revert; the public link stops working)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from commerce.catalog.models import BillingFrequency, schedule_phrase
+from commerce.models import PortalOwned
+
+DEFAULT_EXPIRY_DAYS = 30
+REMINDER_DAYS_BEFORE_EXPIRY = 3
+
+
+class QuoteSettings(models.Model):
+    """Per-portal quote defaults (kept in this app so the portals app stays untouched)."""
+
+    portal = models.OneToOneField(
+        "portals.Portal", on_delete=models.CASCADE, related_name="quote_settings"
+    )
+    default_expiry_days = models.PositiveIntegerField(
+        default=DEFAULT_EXPIRY_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="New quotes expire this many days after they are created.",
+    )
+    default_terms = models.TextField(blank=True, help_text="Pre-filled on every new quote.")
+    # The last quote number handed out; locked with SELECT … FOR UPDATE to number gaplessly.
+    last_number = models.PositiveIntegerField(default=0, editable=False)
+
+    def __str__(self) -> str:
+        return f"Quote settings of {self.portal}"
+
+
+class QuoteStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    ACCEPTED = "accepted", "Accepted"
+    PAID = "paid", "Paid"
+    DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Expired"
+
+
+STATUS_TONES = {
+    QuoteStatus.DRAFT: "grey",
+    QuoteStatus.PUBLISHED: "blue",
+    QuoteStatus.ACCEPTED: "green",
+    QuoteStatus.PAID: "green",
+    QuoteStatus.DECLINED: "red",
+    QuoteStatus.EXPIRED: "amber",
+}
+
+
+class Quote(PortalOwned):
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    contact = models.ForeignKey(
+        "customers.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT)
+    currency = models.CharField(max_length=3, default="usd")
+    expires_on = models.DateField()
+    terms = models.TextField(blank=True)
+    comments = models.TextField(blank=True)
+    requires_payment = models.BooleanField(default=True)
+    # The quote-level discount, applied after the line discounts (see quotes.pricing).
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    discount_amount = models.BigIntegerField(null=True, blank=True, help_text="Integer cents")
+
+    public_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_name = models.CharField(max_length=200, blank=True)
+    accepted_ip = models.GenericIPAddressField(null=True, blank=True)
+    accepted_user_agent = models.CharField(max_length=500, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    payment = models.ForeignKey(
+        "payments.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    cloned_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["portal", "number"], name="quote_unique_number"),
+            models.CheckConstraint(
+                condition=models.Q(discount_percent__isnull=True)
+                | models.Q(discount_amount__isnull=True),
+                name="quote_one_discount_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["portal", "status", "expires_on"]),
+            models.Index(fields=["portal", "-created_at"]),
+        ]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.display_number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("quotes:detail", args=[self.pk])
+
+    @property
+    def display_number(self) -> str:
+        return f"Q-{self.number:04d}"
+
+    @property
+    def status_tone(self) -> str:
+        return STATUS_TONES[QuoteStatus(self.status)]
+
+    def expires_at(self, time_zone: str) -> dt.datetime:
+        """The end of the expiry date in the portal's time zone: the first instant it is over."""
+        next_day = self.expires_on + dt.timedelta(days=1)
+        return dt.datetime.combine(next_day, dt.time.min, tzinfo=ZoneInfo(time_zone))
+
+    def is_past_expiry(self, now: dt.datetime, time_zone: str) -> bool:
+        return now >= self.expires_at(time_zone)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status != QuoteStatus.DRAFT
+
+
+class QuoteLine(models.Model):
+    """A line-item snapshot: editing the product later never changes the quote."""
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=200)
+    sku = models.CharField(max_length=64, blank=True)
+    description = models.TextField(blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_amount = models.BigIntegerField(help_text="Integer cents")
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    discount_amount = models.BigIntegerField(null=True, blank=True, help_text="Integer cents")
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal(0))
+    billing_frequency = models.CharField(
+        max_length=20, choices=BillingFrequency.choices, default=BillingFrequency.ONE_TIME
+    )
+    term_periods = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(unit_amount__gte=0), name="quoteline_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tax_rate__gte=0) & models.Q(tax_rate__lte=100),
+                name="quoteline_tax_rate_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def schedule(self) -> str:
+        return schedule_phrase(self.billing_frequency, self.term_periods)
+
+    @property
+    def tax_rate_display(self) -> str:
+        """8.250 → '8.25', 10.000 → '10' (no trailing zeros, never scientific)."""
+        return f"{Decimal(self.tax_rate).normalize():f}"
+
+
+class QuoteEvent(models.Model):
+    """The quote's timeline: every transition and every e-mail, with who did it."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Edited"
+        PUBLISHED = "published", "Published"
+        REVERTED = "reverted", "Reverted to draft"
+        SENT = "sent", "Sent to the buyer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+        PAID = "paid", "Paid"
+        CLONED = "cloned", "Cloned"
+        REMINDED = "reminded", "Expiry reminder sent"
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    detail = models.CharField(max_length=500, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.quote_id})"
+
+
+class QuoteNotice(models.Model):
+    """An in-hub notice for one user (the quote's owner): shown on the quotes list until
+    dismissed. Deliberately small; a hub-wide notification centre can replace it."""
+
+    portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="notices")
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["portal", "user", "dismissed_at"])]
+
+    def __str__(self) -> str:
+        return self.text

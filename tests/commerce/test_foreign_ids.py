@@ -76,6 +76,48 @@ FOREIGN_OBJECTS: dict[str, Callable] = {
 }
 
 
+# --- Quotes (the quotes issue) ---
+
+
+def _quote(portal):
+    from quotes.models import Quote
+
+    return Quote.objects.create(
+        portal=portal,
+        number=Quote.objects.filter(portal=portal).count() + 1,
+        title="Foreign quote",
+        expires_on=timezone.localdate(),
+    )
+
+
+def _quote_notice(portal):
+    from quotes.models import QuoteNotice
+
+    member = MembershipFactory(portal=portal)
+    return QuoteNotice.objects.create(
+        portal=portal, user=member.user, quote=_quote(portal), text="x"
+    )
+
+
+PUBLIC.update(
+    {
+        "quotes:public": "the buyer's quote page: found by its unguessable token only",
+        "quotes:public_pdf": "the buyer's quote PDF: found by its unguessable token only",
+        "quotes:public_accept": "the buyer accepts: found by the quote's token only",
+        "quotes:public_decline": "the buyer declines: found by the quote's token only",
+    }
+)
+FOREIGN_OBJECTS.update(
+    {
+        **{
+            f"quotes:{name}": lambda portal: {"pk": _quote(portal).pk}
+            for name in ("detail", "edit", "publish", "revert", "clone", "send", "pdf")
+        },
+        "quotes:notice_dismiss": lambda portal: {"pk": _quote_notice(portal).pk},
+    }
+)
+
+
 def _walk(resolver: URLResolver, namespace: str | None = None) -> Iterator[tuple[str, URLPattern]]:
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):

@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 PLACEHOLDERS = [
-    ("quotes:index", "Quotes"),
     ("invoices:index", "Invoices"),
     ("subscriptions:index", "Subscriptions"),
 ]

@@ -1,0 +1,385 @@
+"""Pages of quotes: the seller's list, builder and detail, and the buyer's public page.
+Each view parses, authorizes through the portal (or the token), calls one service or
+selector, and renders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from commerce import money
+from commerce.forms import submitted
+from commerce.portals.access import (
+    current_portal,
+    get_for_portal,
+    has_permission,
+    portal_view,
+)
+
+from . import selectors, services
+from .forms import (
+    AcceptForm,
+    DeclineForm,
+    LineFormSet,
+    QuoteFilterForm,
+    QuoteForm,
+    QuoteSettingsForm,
+    SendForm,
+    line_initial,
+)
+from .models import Quote, QuoteStatus
+from .pdf import render_quote_pdf
+
+
+@portal_view("quotes.view")
+def quote_list(request: HttpRequest) -> HttpResponse:
+    portal = current_portal(request)
+    filters = QuoteFilterForm(request.GET)
+    listing = selectors.quote_list_page(
+        portal=portal, page_number=request.GET.get("page"), **filters.values()
+    )
+    return render(
+        request,
+        "quotes/list.html",
+        {
+            "filters": filters,
+            "values": filters.values(),
+            "page_obj": listing.page,
+            "is_empty": listing.is_empty,
+            "statuses": QuoteStatus.choices,
+            "owners": selectors.quote_owners(portal=portal),
+            "notices": selectors.notices_for(portal=portal, user=request.user),  # type: ignore[arg-type]
+        },
+    )
+
+
+def _builder(request: HttpRequest, quote: Quote | None) -> HttpResponse:
+    portal = current_portal(request)
+    initial: dict[str, Any] = {}
+    if quote is None:
+        quote_settings = services.quote_settings_for(portal=portal)
+        initial = {
+            "expires_on": services.default_expiry(portal=portal),
+            "owner": request.user.pk,
+            "terms": quote_settings.default_terms,
+            "requires_payment": True,
+        }
+        form = QuoteForm(*submitted(request), portal=portal, initial=initial)
+    else:
+        form = QuoteForm(*submitted(request), portal=portal, quote=quote)
+    lines = LineFormSet(
+        *submitted(request),
+        portal=portal,
+        prefix="lines",
+        initial=line_initial(quote) if quote is not None else None,
+    )
+    problem = ""
+    # "Update totals" (the builder without JavaScript) re-prices what is typed, saves nothing.
+    recalculate = "recalculate" in request.POST
+    if request.method == "POST" and not recalculate and form.is_valid() and lines.is_valid():
+        try:
+            if quote is None:
+                quote = services.quote_create(
+                    portal=portal,
+                    actor=request.user,  # type: ignore[arg-type]
+                    lines=lines.line_inputs(),
+                    **form.service_kwargs(),
+                )
+                messages.success(request, f"{quote.display_number} saved as a draft.")
+            else:
+                quote = services.quote_update(
+                    quote=quote,
+                    actor=request.user,  # type: ignore[arg-type]
+                    lines=lines.line_inputs(),
+                    **form.service_kwargs(),
+                )
+                messages.success(request, "Changes saved.")
+        except services.QuoteError as exc:
+            problem = str(exc)
+        else:
+            return redirect(quote)
+    preview = _preview(form, lines) if request.method == "POST" else _saved_preview(quote)
+    return render(
+        request,
+        "quotes/builder.html",
+        {
+            "quote": quote,
+            "form": form,
+            "lines": lines,
+            "problem": problem,
+            "preview": preview,
+            "products_json": _products_json(portal),
+        },
+        status=400 if request.method == "POST" and not recalculate else 200,
+    )
+
+
+def _products_json(portal) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": p.pk,
+            "name": p.name,
+            "sku": p.sku,
+            "description": p.description,
+            "unit_price": str(money.to_decimal(p.unit_price)),
+            "billing_frequency": p.billing_frequency,
+            "term_periods": p.term_periods,
+        }
+        for p in selectors.quote_products(portal=portal)
+    ]
+
+
+def _saved_preview(quote: Quote | None) -> dict[str, Any]:
+    if quote is None:
+        return {"totals": None, "problem": ""}
+    document = selectors.quote_document(quote)
+    return {"totals": document.totals, "problem": document.problem}
+
+
+def _preview(form: QuoteForm, lines: Any) -> dict[str, Any]:
+    """Totals of what is being typed, priced on the server (nothing is saved)."""
+    if not lines.is_valid():
+        return {"totals": None, "problem": "Correct the highlighted lines to see the totals."}
+    # A missing title must not hide the totals: cleaned_data keeps the valid fields.
+    form.is_valid()
+    discount: dict[str, Any] = {
+        k: form.cleaned_data.get(k) for k in ("discount_percent", "discount_amount")
+    }
+    try:
+        totals = services.price_lines(lines.line_inputs(), **discount)
+    except services.QuoteError as exc:
+        return {"totals": None, "problem": str(exc)}
+    return {"totals": totals, "problem": ""}
+
+
+@portal_view("quotes.edit")
+def quote_create(request: HttpRequest) -> HttpResponse:
+    return _builder(request, None)
+
+
+@portal_view("quotes.edit")
+def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = get_for_portal(Quote.objects.select_related("portal"), request, pk=pk)
+    if quote.is_locked:
+        messages.error(
+            request,
+            f"{quote.display_number} is {quote.get_status_display().lower()}: revert it to draft to edit it.",
+        )
+        return redirect(quote)
+    return _builder(request, quote)
+
+
+@require_POST
+@portal_view("quotes.edit")
+def quote_preview(request: HttpRequest) -> JsonResponse:
+    """Live totals for the builder: the server prices what is typed; nothing is saved."""
+    portal = current_portal(request)
+    form = QuoteForm(request.POST, portal=portal)
+    lines = LineFormSet(request.POST, portal=portal, prefix="lines")
+    preview = _preview(form, lines)
+    line_totals: dict[str, str] = {}
+    if preview["totals"] is not None:
+        kept = [f for f in lines.ordered_forms if f.cleaned_data]
+        for f, amount in zip(kept, preview["totals"].line_amounts, strict=True):
+            line_totals[f.prefix] = money.format_cents(amount)
+    html = render_to_string("quotes/_totals.html", {"preview": preview}, request=request)
+    return JsonResponse({"html": html, "lines": line_totals, "problem": preview["problem"]})
+
+
+@portal_view("quotes.view")
+def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_detail(portal=current_portal(request), pk=pk)
+    return render(
+        request,
+        "quotes/detail.html",
+        {
+            "doc": selectors.quote_document(quote),
+            "quote": quote,
+            "events": list(quote.events.all()),
+            "can_edit": has_permission(request, "quotes.edit"),
+            "send_form": SendForm(),
+            "public_url": services.public_url(quote) if quote.public_token else "",
+        },
+    )
+
+
+def _transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    quote = get_for_portal(Quote.objects.all(), request, pk=pk)
+    actor = request.user
+    try:
+        if action == "publish":
+            quote = services.quote_publish(quote=quote, actor=actor)  # type: ignore[arg-type]
+            note = f"{quote.display_number} is published. Send it to the buyer or share its link."
+        elif action == "revert":
+            quote = services.quote_revert(quote=quote, actor=actor)  # type: ignore[arg-type]
+            note = f"{quote.display_number} is a draft again; its public link no longer works."
+        elif action == "clone":
+            quote = services.quote_clone(quote=quote, actor=actor)  # type: ignore[arg-type]
+            note = f"Copied to {quote.display_number}, a new draft."
+        else:
+            form = SendForm(request.POST)
+            message = form.cleaned_data["message"] if form.is_valid() else ""
+            quote = services.quote_send(quote=quote, actor=actor, message=message)  # type: ignore[arg-type]
+            note = f"{quote.display_number} is on its way to {quote.contact.email if quote.contact else 'the buyer'}."
+    except services.QuoteError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, note)
+    return redirect(quote)
+
+
+@require_POST
+@portal_view("quotes.edit")
+def quote_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition(request, pk, "publish")
+
+
+@require_POST
+@portal_view("quotes.edit")
+def quote_revert(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition(request, pk, "revert")
+
+
+@require_POST
+@portal_view("quotes.edit")
+def quote_clone(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition(request, pk, "clone")
+
+
+@require_POST
+@portal_view("quotes.edit")
+def quote_send(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition(request, pk, "send")
+
+
+@portal_view("quotes.view")
+def quote_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_detail(portal=current_portal(request), pk=pk)
+    return _pdf_response(quote)
+
+
+@require_POST
+@portal_view("quotes.view")
+def notice_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    if not services.notice_dismiss(
+        portal=current_portal(request),
+        user=request.user,  # type: ignore[arg-type]
+        notice_id=pk,
+    ):
+        raise Http404("Not found")
+    return redirect("quotes:index")
+
+
+@portal_view("portal.edit")
+def quote_settings(request: HttpRequest) -> HttpResponse:
+    portal = current_portal(request)
+    current = services.quote_settings_for(portal=portal)
+    form = QuoteSettingsForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "default_expiry_days": current.default_expiry_days,
+            "default_terms": current.default_terms,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.quote_settings_update(portal=portal, **form.cleaned_data)
+        except services.QuoteError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Quote settings saved.")
+            return redirect("quotes:settings")
+    return render(request, "quotes/settings.html", {"form": form})
+
+
+# --- The buyer's pages (no account: the token is the key) ----------------------------
+
+
+def _pdf_response(quote: Quote, *, inline: bool = False) -> HttpResponse:
+    disposition = "inline" if inline else "attachment"
+    return HttpResponse(
+        render_quote_pdf(quote),
+        content_type="application/pdf",
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{quote.display_number}.pdf"',
+            "X-Robots-Tag": "noindex",
+        },
+    )
+
+
+def _public_page(
+    request: HttpRequest,
+    quote: Quote,
+    *,
+    accept_form: AcceptForm | None = None,
+    decline_form: DeclineForm | None = None,
+    problem: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    response = render(
+        request,
+        "public/quote.html",
+        {
+            "doc": selectors.quote_document(quote),
+            "quote": quote,
+            "portal": quote.portal,
+            "accept_form": accept_form or AcceptForm(),
+            "decline_form": decline_form or DeclineForm(),
+            "problem": problem,
+        },
+        status=status,
+    )
+    response["X-Robots-Tag"] = "noindex"
+    # The token is in the URL: never send it to other sites ("no-referrer" would make
+    # browsers post "Origin: null", which fails the CSRF check).
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def public_quote(request: HttpRequest, token: str) -> HttpResponse:
+    return _public_page(request, selectors.quote_for_public(token=token))
+
+
+def public_quote_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    return _pdf_response(selectors.quote_for_public(token=token))
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@require_POST
+def public_quote_accept(request: HttpRequest, token: str) -> HttpResponse:
+    quote = selectors.quote_for_public(token=token)
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        return _public_page(request, quote, accept_form=form, status=400)
+    try:
+        services.quote_accept(
+            quote=quote,
+            signed_name=form.cleaned_data["signed_name"],
+            agreed_to_terms=form.cleaned_data["agree"],
+            ip=_client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+    except services.QuoteError as exc:
+        return _public_page(request, quote, accept_form=form, problem=str(exc), status=400)
+    return redirect("quotes:public", token=token)
+
+
+@require_POST
+def public_quote_decline(request: HttpRequest, token: str) -> HttpResponse:
+    quote = selectors.quote_for_public(token=token)
+    form = DeclineForm(request.POST)
+    if not form.is_valid():
+        return _public_page(request, quote, decline_form=form, status=400)
+    try:
+        services.quote_decline(quote=quote, reason=form.cleaned_data["reason"])
+    except services.QuoteError as exc:
+        return _public_page(request, quote, decline_form=form, problem=str(exc), status=400)
+    return redirect("quotes:public", token=token)

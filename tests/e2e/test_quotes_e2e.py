@@ -1,0 +1,94 @@
+"""A sales rep builds and publishes a quote; the buyer accepts it in a fresh browser.
+
+Paying from the quote (acceptance → hosted checkout → Paid + subscriptions) waits for
+the checkout component; this test stops at the signed acceptance.
+"""
+
+import re
+
+import pytest
+
+from quotes.models import Quote, QuoteStatus
+from tests.factories import PASSWORD, ContactFactory, ProductFactory
+
+pytestmark = pytest.mark.browser
+
+
+def test_rep_builds_publishes_and_buyer_accepts(
+    transactional_db, live_server, new_page, portal, sales_rep, settings
+):
+    settings.SITE_URL = live_server.url
+    audit = ProductFactory(portal=portal, name="Security audit", unit_price=150_000)
+    plan = ProductFactory(
+        portal=portal,
+        name="Support plan",
+        unit_price=20_000,
+        billing_frequency="monthly",
+        term_periods=12,
+    )
+    ContactFactory(portal=portal, email="dana@northwind.test", first_name="Dana", last_name="Reyes")
+
+    # Given a signed-in sales rep on the quote builder
+    rep = new_page()
+    rep.goto(f"{live_server.url}/login/")
+    rep.fill("#id_username", sales_rep.email)
+    rep.fill("#id_password", PASSWORD)
+    rep.click("button[type=submit]")
+    rep.wait_for_url(f"{live_server.url}/")
+    rep.goto(f"{live_server.url}/quotes/new/")
+
+    # When they add two products, a line discount, tax and a quote discount
+    rep.fill("#id_title", "Security programme")
+    rep.select_option("#id_contact", label="Dana Reyes")
+    rep.select_option("[name=lines-0-product]", str(audit.pk))
+    rep.fill("[name=lines-0-discount_value]", "10")
+    rep.fill("[name=lines-0-tax_rate]", "8")
+    rep.get_by_role("button", name="+ Add a line").click()
+    rep.select_option("[name=lines-1-product]", str(plan.pk))
+    rep.fill("[name=lines-1-tax_rate]", "8")
+    rep.fill("#id_discount_value", "5")
+
+    # Then the totals are priced by the server while they type
+    # 1,500 - 10 % = 1,350; + 200 = 1,550; - 5 % = 1,472.50; + 8 % tax = 1,590.30
+    totals = rep.locator("[data-testid=builder-totals]")
+    rep.wait_for_function(
+        "document.querySelector('[data-testid=total]') && "
+        "document.querySelector('[data-testid=total]').textContent.includes('$1,590.30')"
+    )
+    assert "$1,700.00" in totals.inner_text()
+    assert rep.locator("tr[data-prefix=lines-0] [data-line-total]").inner_text() == "$1,350.00"
+
+    # When they move the plan first, save and publish
+    rep.locator("tr[data-prefix=lines-1] [data-move=up]").click()
+    rep.get_by_role("button", name="Save draft").click()
+    rep.get_by_text("saved as a draft").wait_for()
+    quote = Quote.objects.get(portal=portal)
+    assert [line.name for line in quote.lines.all()] == ["Support plan", "Security audit"]
+    rep.get_by_role("button", name="Publish").click()
+    rep.get_by_text("is published").wait_for()
+    public_url = rep.locator("[data-testid=public-url]").input_value()
+    assert re.search(r"/quotes/p/[\w-]{32}/$", public_url)
+
+    # When the buyer opens the link in a fresh browser and accepts with their name
+    buyer = new_page()
+    buyer.goto(public_url)
+    assert "$1,590.30" in buyer.locator("[data-testid=due-today]").inner_text()
+    buyer.get_by_role("button", name="Accept and sign").click()
+    buyer.get_by_text("Tick the box to accept the terms.").wait_for()
+    buyer.fill("#id_signed_name", "Dana Reyes")
+    buyer.check("#id_agree")
+    buyer.get_by_role("button", name="Accept and sign").click()
+
+    # Then the quote is accepted and signed; payment instructions follow from the seller
+    buyer.locator("[data-testid=quote-state]").get_by_text("Accepted").wait_for()
+    assert "The seller will send payment instructions." in buyer.content()
+    assert "Dana Reyes" in buyer.locator("[data-testid=signature]").inner_text()
+    quote.refresh_from_db()
+    assert (quote.status, quote.accepted_name) == (QuoteStatus.ACCEPTED, "Dana Reyes")
+    assert quote.accepted_user_agent
+
+    # And the rep sees it accepted, with a notice in the hub
+    rep.goto(f"{live_server.url}/quotes/")
+    rep.get_by_text(f"{quote.display_number} was accepted by Dana Reyes.").wait_for()
+    rep.goto(f"{live_server.url}{quote.get_absolute_url()}")
+    assert "Accepted" in rep.locator("[data-testid=quote-status]").inner_text()
