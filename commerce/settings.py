@@ -194,9 +194,6 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Expires quotes at the end of their expiry day (portal time zone) and sends the
     # three-days-before reminders; idempotent, so the interval only bounds the delay.
     "sweep-quotes": {"task": "quotes.tasks.sweep_quotes", "schedule": 5 * 60.0},
-    # Expires quotes at the end of their expiry day (portal time zone) and sends the
-    # three-days-before reminders; idempotent, so the interval only bounds the delay.
-    "sweep-quotes": {"task": "quotes.tasks.sweep_quotes", "schedule": 5 * 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
