@@ -194,8 +194,32 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Expires quotes at the end of their expiry day (portal time zone) and sends the
     # three-days-before reminders; idempotent, so the interval only bounds the delay.
     "sweep-quotes": {"task": "quotes.tasks.sweep_quotes", "schedule": 5 * 60.0},
+    # Fee sync: one run per connected account with activity since its last sync (finding
+    # them is one query and idle accounts cost no Stripe call, so every minute is cheap).
+    "sync-fees": {"task": "payments.tasks.sync_fees_due", "schedule": 60.0},
+}
+# Subscription billing run: claims due periods and retries (subscriptions/billing.py).
+CELERY_BEAT_SCHEDULE["subscription-billing-run"] = {
+    "task": "subscriptions.tasks.billing_run",
+    "schedule": env.float("SUBSCRIPTION_BILLING_RUN_INTERVAL_SECONDS", default=5 * 60.0),
+    "options": {"queue": "billing"},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Subscription billing (subscriptions/billing.py, subscriptions/dunning.py).
+SUBSCRIPTION_BILLING_BATCH_SIZE = env.int("SUBSCRIPTION_BILLING_BATCH_SIZE", default=20)
+SUBSCRIPTION_BILLING_MAX_PER_RUN = env.int("SUBSCRIPTION_BILLING_MAX_PER_RUN", default=20000)
+# A claim outlives a crashed worker by at most this long (above the task time limit).
+SUBSCRIPTION_BILLING_LEASE_SECONDS = env.int("SUBSCRIPTION_BILLING_LEASE_SECONDS", default=600)
+# Background Stripe requests per second across all workers (Stripe allows 100 per
+# second in live mode; leave room for checkouts). 0 disables the budget.
+SUBSCRIPTION_STRIPE_REQUESTS_PER_SECOND = env.int(
+    "SUBSCRIPTION_STRIPE_REQUESTS_PER_SECOND", default=50
+)
+SUBSCRIPTION_CARD_LINK_MAX_AGE = env.int("SUBSCRIPTION_CARD_LINK_MAX_AGE", default=7 * 24 * 3600)
+# The demo clock (manage.py advance_demo_clock) exists only in development.
+SUBSCRIPTION_DEMO_CLOCK_FILE = env.str(
+    "SUBSCRIPTION_DEMO_CLOCK_FILE", default=str(VAR_DIR / "demo-clock") if DEBUG else ""
+)
 
 # --- Stripe (used through payments/stripe_api.py only) ---
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

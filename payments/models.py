@@ -299,6 +299,16 @@ class Payment(models.Model):
     payment_intent_id = models.CharField(max_length=255, unique=True)
     charge_id = models.CharField(max_length=255, blank=True, db_index=True)
     balance_transaction_id = models.CharField(max_length=255, blank=True)
+    # Fee sync (payments/fees.py): the charge's balance transaction as Stripe reported it,
+    # the dispute adjustments by balance transaction id, and the refunded total Stripe's
+    # refund balance transactions add up to. `fee` and `net` are derived from these.
+    charge_gross = models.BigIntegerField(null=True, blank=True)
+    charge_fee = models.BigIntegerField(null=True, blank=True)
+    charge_net = models.BigIntegerField(null=True, blank=True)
+    dispute_adjustments = models.JSONField(default=dict, blank=True)
+    stripe_refunded = models.BigIntegerField(null=True, blank=True)
+    available_on = models.DateTimeField(null=True, blank=True)
+    fees_synced_at = models.DateTimeField(null=True, blank=True)
     failure_code = models.CharField(max_length=100, blank=True)
     failure_message = models.CharField(max_length=500, blank=True)
     description = models.CharField(max_length=300, blank=True)
@@ -376,6 +386,10 @@ class Refund(models.Model):
     stripe_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     idempotency_key = models.CharField(max_length=255, unique=True, null=True, blank=True)
     balance_transaction_id = models.CharField(max_length=255, blank=True)
+    # From the refund's balance transaction (negative amounts), once fee sync saw it.
+    balance_amount = models.BigIntegerField(null=True, blank=True)
+    balance_fee = models.BigIntegerField(null=True, blank=True)
+    balance_net = models.BigIntegerField(null=True, blank=True)
     # Why Stripe refused or failed it, in words safe to show the admin.
     failure_message = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(
@@ -502,3 +516,35 @@ class PaymentLinkLine(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Fee sync ----------------------------------------------------------------------
+
+
+class FeeSyncState(models.Model):
+    """Where fee sync stands for one connected account (payments/fees.py).
+
+    A run lists balance transactions newest first with `created >= cursor`; after every
+    page it saves `resume_after` (the last id it applied) and `run_newest` in the same
+    transaction as the amounts, so a crash resumes where it stopped. A finished run moves
+    `cursor` to `run_newest` minus a small overlap (late arrivals) and records
+    `synced_from` = when it started: rows changed after that are "activity".
+    `running_since` is claimed with a conditional UPDATE so two runs never overlap.
+    """
+
+    account = models.OneToOneField(StripeAccount, on_delete=models.CASCADE, related_name="fee_sync")
+    cursor = models.BigIntegerField(null=True, blank=True, help_text="created >= (unix)")
+    resume_after = models.CharField(max_length=255, blank=True)
+    run_newest = models.BigIntegerField(null=True, blank=True)
+    run_started_at = models.DateTimeField(null=True, blank=True)
+    running_since = models.DateTimeField(null=True, blank=True)
+    synced_from = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    pages = models.PositiveIntegerField(default=0, help_text="Pages read by the last run")
+    applied = models.PositiveIntegerField(default=0, help_text="Transactions matched, last run")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Fee sync of {self.account_id}"

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from commerce.views import section_placeholder
+from . import report_views
 
 app_name = "reports"
 
 urlpatterns = [
-    path("", section_placeholder("reports", "reports.view"), name="index"),
+    path("", report_views.index, name="index"),
 ]

@@ -50,3 +50,34 @@ def refresh_pending_accounts() -> int:
         except stripe_api.StripeServiceError as exc:
             log.warning("could not refresh %s: %s", account.stripe_id, exc)
     return refreshed
+
+
+# --- Fee sync ------------------------------------------------------------------------
+
+
+@shared_task
+def sync_fees_due() -> int:
+    """Beat: enqueues a fee sync for each connected account with activity since its last
+    sync (one query; idle accounts cost no Stripe call)."""
+    from . import fees
+
+    ids = fees.accounts_due()
+    for account_id in ids:
+        sync_fees_for_account.delay(account_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def sync_fees_for_account(account_id: int) -> int:
+    """Idempotent: a duplicate runs after (or is skipped while) the first holds the claim."""
+    from . import fees
+
+    account = StripeAccount.objects.filter(pk=account_id).first()
+    if account is None:
+        return 0
+    try:
+        return fees.fees_sync_account(account=account).applied
+    except stripe_api.StripeServiceError as exc:
+        # Recorded on the FeeSyncState; the next beat retries from where it stopped.
+        log.warning("fee sync of %s failed: %s", account.stripe_id, exc)
+        return 0

@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from .models import Subscription, SubscriptionItem
+from .models import (
+    BillingAttempt,
+    BillingCycle,
+    Subscription,
+    SubscriptionEvent,
+    SubscriptionItem,
+    SubscriptionSettings,
+)
 
 
 class SubscriptionItemInline(admin.TabularInline):
@@ -25,3 +32,29 @@ class SubscriptionAdmin(admin.ModelAdmin):
     search_fields = ["contact__email", "stripe_customer_id"]
     raw_id_fields = ["contact", "source_checkout"]
     inlines = [SubscriptionItemInline]
+
+
+class BillingAttemptInline(admin.TabularInline):
+    model = BillingAttempt
+    extra = 0
+    fields = ["number", "status", "idempotency_key", "payment_intent_id", "decline_code"]
+    readonly_fields = ["number", "status", "idempotency_key", "payment_intent_id", "decline_code"]
+
+
+@admin.register(BillingCycle)
+class BillingCycleAdmin(admin.ModelAdmin):
+    list_display = ["subscription", "period", "status", "amount", "attempt_count", "next_retry_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["subscription"]
+    inlines = [BillingAttemptInline]
+
+
+@admin.register(SubscriptionSettings)
+class SubscriptionSettingsAdmin(admin.ModelAdmin):
+    list_display = ["portal", "retry_attempts", "retry_window_days", "after_last_failure"]
+
+
+@admin.register(SubscriptionEvent)
+class SubscriptionEventAdmin(admin.ModelAdmin):
+    list_display = ["subscription", "kind", "message", "created_at"]
+    raw_id_fields = ["subscription", "actor"]

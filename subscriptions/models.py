@@ -60,9 +60,17 @@ class Subscription(PortalOwned):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 
+    # Billing run cursor beyond next_billing_date: when a past-due period is retried
+    # next, and which run holds the subscription (a lease, so a crashed worker's claim
+    # expires and a redelivered task of the same id can take it back).
+    retry_at = models.DateTimeField(null=True, blank=True)
+    billing_lease_until = models.DateTimeField(null=True, blank=True)
+    billing_lease_owner = models.CharField(max_length=64, blank=True)
+
     class Meta:
         indexes = [
             models.Index(fields=["status", "next_billing_date"]),
+            models.Index(fields=["status", "retry_at"]),
             models.Index(fields=["portal", "-created_at"]),
         ]
         constraints = [
@@ -84,6 +92,17 @@ class Subscription(PortalOwned):
     @property
     def price_unit(self) -> str:
         return price_unit(self.billing_frequency)
+
+    @property
+    def status_tone(self) -> str:
+        return {
+            "active": "green",
+            "scheduled": "blue",
+            "past_due": "red",
+            "paused": "amber",
+            "cancelled": "grey",
+            "completed": "grey",
+        }.get(self.status, "grey")
 
     @property
     def periods_remaining(self) -> int | None:
@@ -115,3 +134,113 @@ class SubscriptionItem(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SubscriptionSettings(PortalOwned):
+    """Per-portal dunning policy (one row per portal, created on first use)."""
+
+    class AfterLastFailure(models.TextChoices):
+        CANCEL = "cancel", "Cancel the subscription"
+        UNPAID = "unpaid", "Leave it unpaid (past due, no more retries)"
+
+    retry_attempts = models.PositiveIntegerField(
+        default=8, help_text="Retries after a failed charge"
+    )
+    retry_window_days = models.PositiveIntegerField(
+        default=14, help_text="Days from the first failure to the last retry"
+    )
+    after_last_failure = models.CharField(
+        max_length=10, choices=AfterLastFailure.choices, default=AfterLastFailure.CANCEL
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["portal"], name="subscription_settings_one_per_portal")
+        ]
+
+    def __str__(self) -> str:
+        return f"Subscription settings of {self.portal}"
+
+
+class BillingCycle(PortalOwned):
+    """One billing period of a subscription (1-based `period`, unique per subscription),
+    created before Stripe is called so a crash always leaves a row to resolve."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PAID = "paid", "Paid"
+        RETRYING = "retrying", "Retrying"
+        FAILED = "failed", "Failed"
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="billing_cycles"
+    )
+    period = models.PositiveIntegerField()
+    period_start = models.DateField()
+    amount = models.BigIntegerField(help_text="Integer cents, frozen when the cycle is created")
+    currency = models.CharField(max_length=3, default="usd")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempt_count = models.PositiveIntegerField(default=0)
+    next_retry_at = models.DateTimeField(null=True, blank=True)
+    first_failed_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "period"], name="billing_cycle_one_per_period"
+            )
+        ]
+        ordering = ["-period"]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} period {self.period}"
+
+
+class BillingAttempt(PortalOwned):
+    """One charge of a cycle: its own idempotency key, so a retry is a new charge and a
+    re-sent attempt (crash, redelivery) is the same one."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        REQUIRES_ACTION = "requires_action", "Needs authentication"
+
+    cycle = models.ForeignKey(BillingCycle, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveIntegerField()
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    failure_code = models.CharField(max_length=100, blank=True)
+    decline_code = models.CharField(max_length=100, blank=True)
+    failure_message = models.CharField(max_length=500, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "number"], name="billing_attempt_one_per_number"
+            )
+        ]
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return self.idempotency_key
+
+
+class SubscriptionEvent(PortalOwned):
+    """The timeline of a subscription: charges, failures, changes, by whom."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40)
+    message = models.CharField(max_length=500)
+    actor = models.ForeignKey(
+        "portals.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.message

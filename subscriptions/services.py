@@ -110,3 +110,321 @@ def subscription_create_paid_first_period(
         for position, item in enumerate(items)
     )
     return subscription
+
+
+# --- Changes from the subscriptions tool ------------------------------------------------
+
+# A change this close to a charge could race the billing run; the buyer was also told.
+CHANGE_FREEZE_DAYS = 2
+
+
+class ChangeRefused(Exception):
+    """A change that is not allowed now; the message is shown to the admin."""
+
+
+def change_refusal(subscription: Subscription, *, today: date) -> str:
+    """Why the subscription cannot be changed now, or "" when it can."""
+    if subscription.status in (Subscription.Status.CANCELLED, Subscription.Status.COMPLETED):
+        return f"This subscription is {subscription.get_status_display().lower()}."
+    due = subscription.next_billing_date
+    if (
+        subscription.status in (Subscription.Status.ACTIVE, Subscription.Status.SCHEDULED)
+        and due is not None
+        and (due - today).days <= CHANGE_FREEZE_DAYS
+    ):
+        return (
+            f"The next charge is due on {due:%b %-d, %Y}. Changes are closed "
+            f"{CHANGE_FREEZE_DAYS} days before a charge; try again after it."
+        )
+    return ""
+
+
+def _locked(subscription_id: int, portal: Portal) -> Subscription:
+    return (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("contact", "portal")
+        .get(pk=subscription_id, portal=portal)
+    )
+
+
+def _record_change(subscription: Subscription, *, kind: str, message: str, actor) -> None:
+    from commerce.notifications import send_templated_email
+
+    from .models import SubscriptionEvent
+
+    SubscriptionEvent.objects.create(
+        portal_id=subscription.portal_id,
+        subscription=subscription,
+        kind=kind,
+        message=message[:500],
+        actor=actor,
+    )
+    send_templated_email(
+        to=[subscription.contact.email],
+        template="subscription_changed",
+        context={"portal": subscription.portal, "subscription": subscription, "change": message},
+        reply_to=subscription.portal.support_email or None,
+    )
+
+
+def subscription_change(
+    *, portal: Portal, subscription_id: int, action: str, actor, today: date, new_date=None
+) -> Subscription:
+    """One confirmed change from the tool: "pause", "resume" (with `new_date`),
+    "cancel_now", "cancel_at_period_end" or "next_date" (with `new_date`).
+
+    Locks the subscription row (the billing run's claim takes the same lock, so a change
+    never interleaves with a charge); refuses within CHANGE_FREEZE_DAYS of a charge and
+    while a billing attempt holds the subscription. Records the change in the timeline
+    and e-mails the buyer after commit."""
+    from django.utils import timezone
+
+    with transaction.atomic():
+        subscription = _locked(subscription_id, portal)
+        refusal = change_refusal(subscription, today=today)
+        if refusal:
+            raise ChangeRefused(refusal)
+        if (
+            subscription.billing_lease_owner
+            and subscription.billing_lease_until
+            and (subscription.billing_lease_until > timezone.now())
+        ):
+            raise ChangeRefused("A charge is being made right now. Try again in a minute.")
+        status = subscription.status
+        if action == "pause":
+            if status not in (Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE):
+                raise ChangeRefused("Only an active or past-due subscription can be paused.")
+            subscription.status = Subscription.Status.PAUSED
+            subscription.retry_at = None
+            message = "Paused: no charges until it is resumed."
+        elif action == "resume":
+            if status != Subscription.Status.PAUSED:
+                raise ChangeRefused("Only a paused subscription can be resumed.")
+            if new_date is None or new_date <= today:
+                raise ChangeRefused("Choose a next billing date after today.")
+            subscription.status = Subscription.Status.ACTIVE
+            subscription.next_billing_date = new_date
+            message = f"Resumed; next charge on {new_date:%b %-d, %Y}."
+        elif action == "next_date":
+            if new_date is None or new_date <= today + timedelta(days=CHANGE_FREEZE_DAYS):
+                raise ChangeRefused(
+                    f"Choose a date more than {CHANGE_FREEZE_DAYS} days from today."
+                )
+            if status == Subscription.Status.PAUSED:
+                raise ChangeRefused("Resume the subscription to set its next billing date.")
+            subscription.next_billing_date = new_date
+            message = f"Next charge moved to {new_date:%b %-d, %Y}."
+        elif action == "cancel_now":
+            subscription.status = Subscription.Status.CANCELLED
+            subscription.cancelled_at = subscription.ended_at = timezone.now()
+            subscription.next_billing_date = None
+            subscription.retry_at = None
+            message = "Cancelled now: no further charges."
+        elif action == "cancel_at_period_end":
+            subscription.cancel_at_period_end = True
+            subscription.cancelled_at = timezone.now()
+            end = subscription.next_billing_date
+            message = "Cancels at the end of the current period" + (
+                f" ({end:%b %-d, %Y}); no further charges." if end else "."
+            )
+        else:
+            raise ChangeRefused("Unknown change.")
+        subscription.save()
+        _record_change(subscription, kind=action, message=message, actor=actor)
+    return subscription
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    item_id: int
+    quantity: int  # 0 removes the item
+    unit_amount: int
+
+
+def subscription_items_change(
+    *, portal: Portal, subscription_id: int, changes: list[ItemChange], actor, today: date
+) -> Subscription:
+    """New quantities or prices of the subscription's items, effective from the next
+    period: the per-period amount is re-priced by commerce.pricing; the cycle of a period
+    already being billed keeps the amount it froze. At least one item must remain.
+
+    Locks the subscription row; same refusals as `subscription_change`. Records the
+    change in the timeline and e-mails the buyer after commit."""
+    from commerce import money
+    from commerce.pricing import Line, PricingError, price_line
+
+    with transaction.atomic():
+        subscription = _locked(subscription_id, portal)
+        refusal = change_refusal(subscription, today=today)
+        if refusal:
+            raise ChangeRefused(refusal)
+        items = {i.pk: i for i in subscription.items.select_for_update()}
+        by_id = {c.item_id: c for c in changes}
+        if set(by_id) - set(items):
+            raise ChangeRefused("An item does not belong to this subscription.")
+        kept = [i for i in items.values() if by_id.get(i.pk, ItemChange(i.pk, 1, 0)).quantity > 0]
+        if not kept:
+            raise ChangeRefused("Keep at least one item, or cancel the subscription instead.")
+        notes = []
+        for item in items.values():
+            change = by_id.get(item.pk)
+            if change is None or (
+                change.quantity == item.quantity and change.unit_amount == item.unit_amount
+            ):
+                continue
+            if change.quantity == 0:
+                notes.append(f"removed {item.name}")
+                item.delete()
+                continue
+            try:
+                priced = price_line(
+                    Line(
+                        name=item.name,
+                        quantity=change.quantity,
+                        unit_amount=change.unit_amount,
+                        discount_percent=item.discount_percent,
+                        discount_amount=item.discount_amount,
+                        tax_rate=item.tax_rate,
+                    )
+                )
+            except PricingError as exc:
+                raise ChangeRefused(str(exc)) from None
+            notes.append(
+                f"{item.name}: {change.quantity} at "
+                f"{money.format_cents(change.unit_amount, subscription.currency)}"
+            )
+            item.quantity = change.quantity
+            item.unit_amount = change.unit_amount
+            item.amount = priced.total
+            item.save(update_fields=["quantity", "unit_amount", "amount"])
+        if not notes:
+            raise ChangeRefused("Nothing was changed.")
+        subscription.amount = sum(i.amount for i in subscription.items.all())
+        subscription.save(update_fields=["amount", "updated_at"])
+        _record_change(
+            subscription,
+            kind="items_changed",
+            message=(
+                "From the next period: " + "; ".join(notes) + ". New amount per period: "
+                f"{money.format_cents(subscription.amount, subscription.currency)}."
+            ),
+            actor=actor,
+        )
+    return subscription
+
+
+# --- Manual creation ---------------------------------------------------------------------
+
+
+def subscription_create_manual(
+    *,
+    portal: Portal,
+    contact: Contact,
+    product_id: int,
+    quantity: int,
+    start_date: date,
+    send_card_link: bool,
+    actor,
+    today: date,
+) -> Subscription:
+    """A subscription a billing admin sets up for a contact: one recurring product,
+    first charged on `start_date` by the billing run (status scheduled until then).
+
+    Uses the contact's card already saved on the connected account; with
+    `send_card_link` (or when no card is saved) it creates the Stripe customer if
+    needed and e-mails the contact the secure card-update link instead, and the run
+    charges once a card is saved. Calls Stripe before the transaction (customer and
+    cards are read or created idempotently); records the creation in the timeline."""
+    from commerce.catalog.models import Product, is_recurring
+    from commerce.notifications import send_templated_email
+    from commerce.pricing import Line, PricingError, price_line
+    from payments import stripe_api
+    from payments.checkout.start import ready_account_id
+
+    from .models import SubscriptionEvent
+
+    account = ready_account_id(portal)
+    if account is None:
+        raise ChangeRefused("The portal's Stripe account is not ready to take payments.")
+    product = Product.objects.filter(portal=portal, pk=product_id, archived=False).first()
+    if product is None or not is_recurring(product.billing_frequency):
+        raise ChangeRefused("Choose a recurring product.")
+    if start_date < today:
+        raise ChangeRefused("The first charge cannot be in the past.")
+    try:
+        priced = price_line(
+            Line(name=product.name, quantity=quantity, unit_amount=product.unit_price)
+        )
+    except PricingError as exc:
+        raise ChangeRefused(str(exc)) from None
+    try:
+        customer = contact.stripe_customer_id
+        if not customer:
+            customer = stripe_api.customer_create(
+                account=account,
+                email=contact.email,
+                name=contact.full_name,
+                metadata={"contact": str(contact.pk)},
+                idempotency_key=f"contact:{portal.pk}:{contact.pk}:customer",
+            )["id"]
+            Contact.objects.filter(pk=contact.pk, stripe_customer_id="").update(
+                stripe_customer_id=customer
+            )
+        cards = (
+            [] if send_card_link else stripe_api.customer_cards(account=account, customer=customer)
+        )
+    except stripe_api.StripeServiceError as exc:
+        raise ChangeRefused(exc.user_message) from None
+    if not cards and not send_card_link:
+        raise ChangeRefused(
+            "This contact has no card saved on your Stripe account. "
+            "Send them a link to set one up instead."
+        )
+    with transaction.atomic():
+        subscription = Subscription.objects.create(
+            portal=portal,
+            contact=contact,
+            status=Subscription.Status.SCHEDULED,
+            billing_frequency=product.billing_frequency,
+            term_periods=product.term_periods,
+            currency=product.currency,
+            amount=priced.total,
+            start_date=start_date,
+            next_billing_date=start_date,
+            periods_billed=0,
+            stripe_account_id=account,
+            stripe_customer_id=customer,
+            payment_method_id=cards[0]["id"] if cards else "",
+        )
+        SubscriptionItem.objects.create(
+            portal=portal,
+            subscription=subscription,
+            product=product,
+            name=product.name,
+            sku=product.sku,
+            quantity=quantity,
+            unit_amount=product.unit_price,
+            amount=priced.total,
+        )
+        SubscriptionEvent.objects.create(
+            portal=portal,
+            subscription=subscription,
+            kind="created",
+            message=f"Created by an admin; first charge on {start_date:%b %-d, %Y}"
+            + (" once the buyer saves a card." if not cards else "."),
+            actor=actor,
+        )
+        if not cards:
+            from .dunning import card_update_url
+
+            send_templated_email(
+                to=[contact.email],
+                template="subscription_card_setup",
+                context={
+                    "portal": portal,
+                    "subscription": subscription,
+                    "card_update_url": card_update_url(subscription),
+                },
+                reply_to=portal.support_email or None,
+            )
+    return subscription

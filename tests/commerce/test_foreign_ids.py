@@ -118,6 +118,41 @@ FOREIGN_OBJECTS.update(
 )
 
 
+# --- Fee sync (the fee sync and reports issue) ---
+
+FOREIGN_OBJECTS.update({"payments:fee_repair_payment": lambda portal: {"pk": _payment(portal).pk}})
+
+
+# --- Subscriptions (the subscription billing issue) ---
+
+PUBLIC.update(
+    {
+        "subscriptions:card_update": "the buyer's card page: a signed, expiring token only",
+        "subscriptions:card_update_done": "the buyer's card page: a signed, expiring token only",
+    }
+)
+
+
+def _subscription(portal):
+    from tests.subscriptions.support import make_subscription
+
+    return make_subscription(
+        portal,
+        account="acct_foreign",
+        customer="cus_foreign",
+        payment_method="pm_foreign",
+        start=timezone.localdate(),
+    )
+
+
+FOREIGN_OBJECTS.update(
+    {
+        f"subscriptions:{name}": lambda portal: {"pk": _subscription(portal).pk}
+        for name in ("detail", "change", "items")
+    }
+)
+
+
 def _walk(resolver: URLResolver, namespace: str | None = None) -> Iterator[tuple[str, URLPattern]]:
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):

@@ -5,7 +5,6 @@ from django.urls import reverse
 
 PLACEHOLDERS = [
     ("invoices:index", "Invoices"),
-    ("subscriptions:index", "Subscriptions"),
 ]
 
 

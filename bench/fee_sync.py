@@ -1,0 +1,176 @@
+"""Fee sync of 10,000 payments against a bare SDK loop over the same balance transactions.
+
+    .venv/bin/python bench/fee_sync.py [--payments 10000]
+
+Starts its own fakestripe (`python -m fakestripe --port N`), seeds one connected account
+with N succeeded charges via `/_fake/seed` (each makes a charge and its balance
+transaction), records the hub's Payments for them in bulk, then measures, in this one
+process:
+- the baseline: `stripe.StripeClient` paging `GET /v1/balance_transactions` 100 at a time
+  with `starting_after` until `has_more` is false, doing nothing with the data;
+- the hub: `payments.fees.fees_sync_account` from a fresh state (same pages, plus matching
+  and writing every payment's fee, net and details), with the process's request budget
+  (FEE_SYNC_REQUESTS_PER_SECOND, default 20/s; the bench passes it through the environment).
+Stripe calls are counted at fakestripe (`/_fake/stats`). The last line is the ratio
+baseline time / hub time (goal >= 0.7); calls per payment must be <= 0.012.
+Uses a fresh SQLite database under var/bench/ unless DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _server import free_port  # noqa: E402
+
+SECRET = "sk_test_benchfees"
+
+
+def control(base: str, path: str, method: str = "POST", **body) -> dict:
+    data = json.dumps(body).encode() if method == "POST" else None
+    request = urllib.request.Request(
+        f"{base}/_fake/{path}",
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=300) as response:
+        return json.loads(response.read())
+
+
+def start_fakestripe() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fakestripe", "--port", str(port), "--quiet"], cwd=ROOT
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            control(base, "health", "GET")
+            return proc, base
+        except OSError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise RuntimeError("fakestripe did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--payments", type=int, default=10_000)
+    args = parser.parse_args()
+
+    proc, base = start_fakestripe()
+    try:
+        run(base, args.payments)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def run(base: str, count: int) -> None:
+    var = ROOT / "var" / "bench"
+    var.mkdir(parents=True, exist_ok=True)
+    db = var / "fee_sync.sqlite3"
+    if "DATABASE_URL" not in os.environ and db.exists():
+        db.unlink()
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{db}")
+    os.environ.update(
+        VAR_DIR=str(var),
+        DEBUG="false",
+        LOG_LEVEL="WARNING",
+        STRIPE_API_BASE=base,
+        STRIPE_SECRET_KEY=SECRET,
+        DJANGO_SETTINGS_MODULE="commerce.settings",
+    )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    call_command("migrate", "--noinput", verbosity=0)
+    import stripe
+
+    from commerce.portals.models import Portal
+    from payments import fees, stripe_api
+    from payments.models import Payment, StripeAccount
+
+    platform = stripe.StripeClient(SECRET, base_addresses={"api": base, "connect": base})
+    acct = platform.v1.accounts.create(
+        {"type": "standard", "country": "US", "email": "bench@fees.test"},
+        {"idempotency_key": str(uuid.uuid4())},
+    ).id
+    control(base, f"accounts/{acct}/verify")
+    started = time.perf_counter()
+    control(base, "seed", count=count * 2, account=acct)  # half charges, half customers
+    portal = Portal.objects.create(name="Fee sync bench")
+    account = StripeAccount.objects.create(
+        portal=portal, stripe_id=acct, status="ready", charges_enabled=True
+    )
+    client = stripe.StripeClient(
+        SECRET, base_addresses={"api": base, "connect": base}, stripe_account=acct
+    )
+    now = timezone.now()
+    rows = [
+        Payment(
+            portal=portal,
+            source=Payment.Source.PAYMENT_LINK,
+            status=Payment.Status.SUCCEEDED,
+            amount=charge.amount,
+            stripe_account_id=acct,
+            payment_intent_id=charge.payment_intent,
+            charge_id=charge.id,
+            paid_at=now,
+        )
+        for charge in client.v1.charges.list({"limit": 100}).auto_paging_iter()
+    ]
+    Payment.objects.bulk_create(rows, batch_size=1000)
+    print(f"seeded {len(rows)} payments in {time.perf_counter() - started:.1f}s")
+
+    # Baseline: a bare SDK loop over the same balance transactions (one client, reused).
+    stripe_api._client(acct)  # the hub's shared HTTP client is built before timing
+    started = time.perf_counter()
+    pages, after = 0, None
+    while True:
+        params: dict = {"limit": 100}
+        if after:
+            params["starting_after"] = after
+        page = client.v1.balance_transactions.list(params)
+        pages += 1
+        if not page.has_more or not page.data:
+            break
+        after = page.data[-1].id
+    baseline = time.perf_counter() - started
+
+    control(base, "stats/reset")
+    started = time.perf_counter()
+    result = fees.fees_sync_account(account=account)
+    elapsed = time.perf_counter() - started
+    calls = control(base, "stats", "GET")["total"]
+
+    synced = Payment.objects.filter(portal=portal, fee__isnull=False).count()
+    assert synced == len(rows), f"{synced} of {len(rows)} payments synced"
+    per_payment = calls / len(rows)
+    print(f"budget: {fees.budget.rate:g} requests/s per process (burst {fees.budget.capacity:g})")
+    print(f"baseline (bare SDK loop): {pages} pages in {baseline:.2f}s")
+    print(
+        f"hub fee sync: {result.pages} pages, {result.applied} payments updated in {elapsed:.2f}s"
+    )
+    print(f"stripe calls: {calls} for {len(rows)} payments = {per_payment:.4f} calls per payment")
+    print(f"ratio (baseline / hub): {baseline / elapsed:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Fee sync for people: the backfill command, Sync now, the health panel, Repair, and the
+payment detail once fees are synced."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from payments import fees
+from payments.models import FeeSyncState, Payment
+from tests.payments.test_fee_sync import refund, seeded_account, stripe_fee
+from tests.payments.test_payments_tool import fakestripe_account, paid_payment
+
+
+@pytest.fixture(autouse=True)
+def _unlimited_budget(monkeypatch):
+    monkeypatch.setattr(fees, "budget", fees.RequestBudget(rate=10_000))
+
+
+def test_backfill_command_syncs_a_portal_and_shows_progress(stripe_hub, portal):
+    seeded_account(stripe_hub, portal, charges=150)
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("sync_fees", portal=str(portal.pk), since="2020-01-01", stdout=out, stderr=err)
+
+    assert "150 transactions in 2 pages, 150 rows updated" in out.getvalue()
+    assert "txn" in err.getvalue()  # the progress bar
+    assert Payment.objects.filter(fee__isnull=True).count() == 0
+
+
+def test_backfill_command_refuses_bad_arguments(stripe_hub, portal):
+    with pytest.raises(CommandError, match="--portal"):
+        call_command("sync_fees")
+    with pytest.raises(CommandError, match="date"):
+        call_command("sync_fees", portal=str(portal.pk), since="yesterday")
+    with pytest.raises(CommandError, match="No connected"):
+        call_command("sync_fees", portal=str(portal.pk))
+
+
+def test_sync_now_runs_a_sync_for_super_admins_only(
+    stripe_hub, portal, admin_client_, billing_client, django_capture_on_commit_callbacks
+):
+    account = fakestripe_account(stripe_hub, portal)
+    payment = paid_payment(stripe_hub, account, amount=2_500)
+    assert billing_client.post(reverse("payments:fee_sync_now")).status_code == 403
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client_.post(reverse("payments:fee_sync_now"))
+
+    assert response.status_code == 302
+    payment.refresh_from_db()
+    assert payment.fee == stripe_fee(2_500)
+    assert FeeSyncState.objects.get(account=account).last_success_at
+
+
+def test_sync_now_without_stripe_explains_why(admin_client_, portal):
+    response = admin_client_.post(reverse("payments:fee_sync_now"), follow=True)
+    assert "Connect Stripe first" in response.content.decode()
+
+
+def test_health_panel_shows_last_sync_waiting_and_mismatches_and_repairs_them(
+    stripe_hub, portal, admin_client_, billing_client
+):
+    account = fakestripe_account(stripe_hub, portal)
+    synced = paid_payment(stripe_hub, account, amount=3_000)
+    refund(stripe_hub, synced, 500)
+    fees.fees_sync_account(account=account)
+    stripe_hub.configure(balance_transaction_delay=True)
+    waiting = paid_payment(stripe_hub, account, amount=4_000)
+    Payment.objects.filter(pk=synced.pk).update(refunded_amount=0)
+
+    body = billing_client.get(reverse("payments:fee_health")).content.decode()
+    assert "ago" in body
+    assert 'data-testid="waiting">1<' in body
+    assert 'data-testid="mismatched">1<' in body
+    assert synced.charge_id in body
+    assert "Sync now" not in body  # billing admins read, super admins act
+
+    assert "Repair" in admin_client_.get(reverse("payments:fee_health")).content.decode()
+    stripe_hub.settle_balance()
+    response = admin_client_.post(reverse("payments:fee_repair"), follow=True)
+
+    assert "Re-fetched 2 payment(s)" in response.content.decode()
+    synced.refresh_from_db()
+    waiting.refresh_from_db()
+    assert synced.refunded_amount == 500 and synced.net == 3_000 - stripe_fee(3_000) - 500
+    assert waiting.fee == stripe_fee(4_000)
+    assert fees.fee_health(portal=portal).mismatched == 0
+
+
+def test_repair_of_one_payment_from_its_detail(stripe_hub, portal, admin_client_, rep_client):
+    account = fakestripe_account(stripe_hub, portal)
+    payment = paid_payment(stripe_hub, account, amount=9_900)
+    url = reverse("payments:fee_repair_payment", args=[payment.pk])
+    assert rep_client.post(url).status_code == 403
+
+    response = admin_client_.post(url, follow=True)
+
+    body = response.content.decode()
+    assert "Re-fetched this payment" in body
+    payment.refresh_from_db()
+    assert payment.fee == stripe_fee(9_900)
+    assert 'data-testid="fee-details"' in body and "Stripe processing fees" in body
+    assert payment.balance_transaction_id in body
+
+
+def test_repair_when_stripe_is_down_shows_a_message_not_an_error(
+    stripe_hub, portal, admin_client_, settings
+):
+    settings.STRIPE_MAX_RETRIES = 0
+    account = fakestripe_account(stripe_hub, portal)
+    payment = paid_payment(stripe_hub, account, amount=1_000)
+    stripe_hub.inject_failure("/v1/charges", "server_error", method="GET", count=3)
+
+    response = admin_client_.post(
+        reverse("payments:fee_repair_payment", args=[payment.pk]), follow=True
+    )
+
+    assert response.status_code == 200
+    assert "Nothing was charged" in response.content.decode() or "could not" in (
+        response.content.decode()
+    )
+
+
+def test_payment_detail_shows_gross_fee_net_and_balance_transaction_once_synced(
+    stripe_hub, portal, billing_client
+):
+    account = fakestripe_account(stripe_hub, portal)
+    payment = paid_payment(stripe_hub, account, amount=10_000)
+    body = billing_client.get(reverse("payments:detail", args=[payment.pk])).content.decode()
+    assert "Pending" in body
+
+    fees.fees_sync_account(account=account)
+
+    payment.refresh_from_db()
+    body = billing_client.get(reverse("payments:detail", args=[payment.pk])).content.decode()
+    assert "$100.00" in body and "\u2212$3.20" in body and "$96.80" in body
+    assert payment.balance_transaction_id in body
+    assert "Stripe processing fees" in body
