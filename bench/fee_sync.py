@@ -104,8 +104,9 @@ def run(base: str, count: int) -> None:
     import stripe
 
     from commerce.portals.models import Portal
-    from payments import fees, stripe_api
+    from payments import fees
     from payments.models import Payment, StripeAccount
+    from payments.stripe_api import core as stripe_api_core
 
     platform = stripe.StripeClient(SECRET, base_addresses={"api": base, "connect": base})
     acct = platform.v1.accounts.create(
@@ -140,7 +141,7 @@ def run(base: str, count: int) -> None:
     print(f"seeded {len(rows)} payments in {time.perf_counter() - started:.1f}s")
 
     # Baseline: a bare SDK loop over the same balance transactions (one client, reused).
-    stripe_api._client(acct)  # the hub's shared HTTP client is built before timing
+    stripe_api_core._client(acct)  # the hub's shared HTTP client is built before timing
     started = time.perf_counter()
     pages, after = 0, None
     while True:
