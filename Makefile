@@ -9,7 +9,7 @@ PORT ?= 8000
 FAKESTRIPE_PORT ?= 12111
 PYTEST_ARGS ?=
 
-.PHONY: dev test lint format migrations-check install seed clean shell bench
+.PHONY: dev test lint format migrations-check install seed clean shell bench demo-clock
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ format: $(STAMP)
 
 migrations-check: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Moves the demo's clock (fakestripe's and the hub's) while `make dev` runs, then bills.
+DAYS ?= 31
+demo-clock: $(STAMP)
+	$(PY) -m commerce.devserver manage advance_demo_clock --days $(DAYS)
 
 bench: $(STAMP)
 	@for b in bench/[a-z]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -8,6 +8,7 @@ stops everything.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,21 +19,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEV_WEBHOOK_SECRET = "whsec_dev_commercehub"
 
 
-def main() -> int:
+def dev_environment() -> tuple[dict[str, str], bool]:
+    """The environment every `make dev` process gets, and whether Stripe is offline."""
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
     port = os.environ.get("PORT", "8000")
     stripe_port = os.environ.get("FAKESTRIPE_PORT", "12111")
-    py = sys.executable
     env = dict(os.environ)
     env.setdefault("DEBUG", "true")
     env.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
     env["PYTHONUNBUFFERED"] = "1"
-
-    processes = {
-        "web": f"{py} manage.py runserver 127.0.0.1:{port}",
-        "worker": f"{py} -m celery -A commerce worker --loglevel INFO --concurrency 2 -Q celery,billing",
-        "beat": f"{py} -m celery -A commerce beat --loglevel INFO",
-    }
     offline = not env.get("STRIPE_SECRET_KEY")
     if offline:
         stripe_base = f"http://127.0.0.1:{stripe_port}"
@@ -43,6 +38,24 @@ def main() -> int:
             STRIPE_JS_URL=f"{stripe_base}/js/v3/",
             STRIPE_WEBHOOK_SECRETS=DEV_WEBHOOK_SECRET,
         )
+    return env, offline
+
+
+def main(argv: list[str]) -> int:
+    env, offline = dev_environment()
+    py = sys.executable
+    if argv[:1] == ["manage"]:
+        # `python -m commerce.devserver manage <command> …`: a management command with
+        # the same environment as the running `make dev` (e.g. advance_demo_clock).
+        return subprocess.call([py, "manage.py", *argv[1:]], env=env, cwd=str(BASE_DIR))
+    port = os.environ.get("PORT", "8000")
+    stripe_port = os.environ.get("FAKESTRIPE_PORT", "12111")
+    processes = {
+        "web": f"{py} manage.py runserver 127.0.0.1:{port}",
+        "worker": f"{py} -m celery -A commerce worker --loglevel INFO --concurrency 2 -Q celery,billing",
+        "beat": f"{py} -m celery -A commerce beat --loglevel INFO",
+    }
+    if offline:
         processes["stripe"] = (
             f"{py} -m fakestripe --port {stripe_port} --snapshot var/fakestripe.json "
             f"--webhook http://127.0.0.1:{port}/webhooks/stripe/ --webhook-secret {DEV_WEBHOOK_SECRET}"
@@ -64,4 +77,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
