@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -123,3 +125,35 @@ def load(
     if errors:
         raise RuntimeError(f"unexpected responses: {errors[:3]}")
     return done[0] / elapsed
+
+
+# --- fakestripe for the benchmarks that need their own --------------------------------
+
+
+def control(base: str, path: str, method: str = "POST", **body) -> dict:
+    data = json.dumps(body).encode() if method == "POST" else None
+    request = urllib.request.Request(
+        f"{base}/_fake/{path}",
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=300) as response:
+        return json.loads(response.read())
+
+
+def start_fakestripe() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fakestripe", "--port", str(port), "--quiet"], cwd=ROOT
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            control(base, "health", "GET")
+            return proc, base
+        except OSError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise RuntimeError("fakestripe did not start")

@@ -26,7 +26,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -34,39 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _server import free_port  # noqa: E402
+from _server import control, start_fakestripe  # noqa: E402
 
 SECRET = "sk_test_benchbilling"
 BATCH = 20
-
-
-def control(base: str, path: str, method: str = "POST", **body) -> dict:
-    data = json.dumps(body).encode() if method == "POST" else None
-    request = urllib.request.Request(
-        f"{base}/_fake/{path}",
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=300) as response:
-        return json.loads(response.read())
-
-
-def start_fakestripe() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "fakestripe", "--port", str(port), "--quiet"], cwd=ROOT
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            control(base, "health", "GET")
-            return proc, base
-        except OSError:
-            time.sleep(0.1)
-    proc.terminate()
-    raise RuntimeError("fakestripe did not start")
 
 
 def hub_env(base: str, database_url: str, var: Path) -> dict[str, str]:

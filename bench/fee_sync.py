@@ -19,12 +19,9 @@ Uses a fresh SQLite database under var/bench/ unless DATABASE_URL is set.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -32,38 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _server import free_port  # noqa: E402
+from _server import control, start_fakestripe  # noqa: E402
 
 SECRET = "sk_test_benchfees"
-
-
-def control(base: str, path: str, method: str = "POST", **body) -> dict:
-    data = json.dumps(body).encode() if method == "POST" else None
-    request = urllib.request.Request(
-        f"{base}/_fake/{path}",
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=300) as response:
-        return json.loads(response.read())
-
-
-def start_fakestripe() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "fakestripe", "--port", str(port), "--quiet"], cwd=ROOT
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            control(base, "health", "GET")
-            return proc, base
-        except OSError:
-            time.sleep(0.1)
-    proc.terminate()
-    raise RuntimeError("fakestripe did not start")
 
 
 def main() -> None:
