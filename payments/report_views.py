@@ -132,15 +132,14 @@ def _csv(figure: str, report: reports.Report, currency: str) -> HttpResponse:
         writer.writerow(
             ["failed_periods", "recovered", "recovered_amount", "recovery_rate_percent"]
         )
-        if recovery.available:
-            writer.writerow(
-                [
-                    recovery.failed,
-                    recovery.recovered,
-                    amount(recovery.recovered_amount),
-                    "" if recovery.rate is None else str(recovery.rate),
-                ]
-            )
+        writer.writerow(
+            [
+                recovery.failed,
+                recovery.recovered,
+                amount(recovery.recovered_amount),
+                "" if recovery.rate is None else str(recovery.rate),
+            ]
+        )
     return response
 
 

@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from commerce import money
 from commerce.catalog.models import Product
-from subscriptions.models import Subscription
+from subscriptions.models import BillingCycle, Subscription
 
 from .fees import PAID_STATUSES
 from .models import Payment
@@ -233,7 +233,6 @@ def mrr_by_month(*, portal, period: Period) -> list[MrrPoint]:
 
 @dataclass
 class Recovery:
-    available: bool
     failed: int = 0
     recovered: int = 0
     recovered_amount: int = 0
@@ -247,15 +246,7 @@ class Recovery:
 
 def failed_payment_recovery(*, portal, period: Period) -> Recovery:
     """Subscription periods whose first charge failed in the period, and how many were
-    paid later by a retry or a new card (one query). Billing cycles come with
-    subscription billing; without them the figure is reported as not available."""
-    try:
-        from subscriptions.models import BillingCycle
-    except ImportError:
-        return Recovery(available=False)
-    names = {f.name for f in BillingCycle._meta.get_fields()}
-    if not {"first_failed_at", "status", "amount"} <= names:
-        return Recovery(available=False)
+    paid later by a retry or a new card (one query)."""
     start, end = period.bounds(portal_tz(portal))
     paid = Q(status=BillingCycle.Status.PAID)
     figures = (
@@ -267,7 +258,7 @@ def failed_payment_recovery(*, portal, period: Period) -> Recovery:
             recovered_amount=Coalesce(Sum("amount", filter=paid), Value(0)),
         )
     )
-    return Recovery(available=True, **figures)
+    return Recovery(**figures)
 
 
 # --- Products: net revenue and margin ------------------------------------------------------

@@ -193,10 +193,43 @@ def test_mrr_normalises_periods_and_follows_start_and_end(billing_client, portal
     ]
 
 
-def test_recovery_is_shown_honestly(billing_client, figures):
+def test_recovery_counts_failed_periods_later_paid(billing_client, portal, figures):
+    from subscriptions.models import BillingCycle
+
+    contact = ContactFactory(portal=portal)
+    subscription = Subscription.objects.create(
+        portal=portal,
+        contact=contact,
+        billing_frequency="monthly",
+        amount=5_000,
+        start_date=date(2025, 12, 1),
+        stripe_account_id="acct_reports",
+        stripe_customer_id="cus_x",
+    )
+
+    def cycle(period, status, failed_at=None):
+        return BillingCycle.objects.create(
+            portal=portal,
+            subscription=subscription,
+            period=period,
+            period_start=date(2026, period, 1),
+            amount=5_000,
+            status=status,
+            first_failed_at=failed_at,
+        )
+
+    cycle(1, BillingCycle.Status.PAID)  # never failed: not counted
+    cycle(2, BillingCycle.Status.PAID, failed_at=at(2026, 2, 2))  # failed, then recovered
+    cycle(3, BillingCycle.Status.FAILED, failed_at=at(2026, 3, 2))  # never recovered
+    cycle(4, BillingCycle.Status.RETRYING, failed_at=at(2026, 4, 2))  # outside the range
+
     body = billing_client.get(URL, RANGE).content.decode()
-    assert "Failed-payment recovery" in body
-    assert 'data-testid="recovery"' in body
+    assert "50.0%" in body
+    assert "1 of 2 billing periods" in body
+    assert download(billing_client, "recovery", **RANGE) == [
+        ["failed_periods", "recovered", "recovered_amount", "recovery_rate_percent"],
+        ["2", "1", "50.00", "50.0"],
+    ]
 
 
 def test_a_bad_date_range_falls_back_with_a_message(billing_client, figures):
