@@ -49,6 +49,23 @@ class Line:
     term_periods: int | None = None
     ref: str = ""  # the source line's id, to map quantities back; not priced
 
+    @classmethod
+    def from_snapshot(cls, source: Any, *, quantity: int | None = None, ref: str = "") -> Line:
+        """The line of a document's snapshot (a link line, a quote line, or a form's
+        line input): one conversion for every document."""
+        return cls(
+            name=source.name,
+            sku=source.sku,
+            quantity=int(source.quantity if quantity is None else quantity),
+            unit_amount=int(source.unit_amount),
+            discount_percent=source.discount_percent,
+            discount_amount=source.discount_amount,
+            tax_rate=Decimal(source.tax_rate),
+            billing_frequency=source.billing_frequency,
+            term_periods=source.term_periods or None,
+            ref=ref,
+        )
+
     def __post_init__(self) -> None:
         if isinstance(self.quantity, bool) or not isinstance(self.quantity, int):
             raise TypeError("quantity must be an int")

@@ -100,21 +100,8 @@ def link_path(link: PaymentLink) -> str:
 
 
 def link_totals(lines: list[PaymentLinkLine], currency: str) -> pricing.Totals:
-    return pricing.compute([line_to_pricing(line) for line in lines], currency)
-
-
-def line_to_pricing(line: PaymentLinkLine, quantity: int | None = None) -> pricing.Line:
-    return pricing.Line(
-        name=line.name,
-        sku=line.sku,
-        quantity=line.quantity if quantity is None else quantity,
-        unit_amount=line.unit_amount,
-        discount_percent=line.discount_percent,
-        discount_amount=line.discount_amount,
-        tax_rate=line.tax_rate,
-        billing_frequency=line.billing_frequency,
-        term_periods=line.term_periods,
-        ref=str(line.pk),
+    return pricing.compute(
+        [pricing.Line.from_snapshot(line, ref=str(line.pk)) for line in lines], currency
     )
 
 

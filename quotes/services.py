@@ -100,21 +100,6 @@ def check_line(line: LineInput, *, label: str = "A line") -> None:
         raise QuoteError(f"{label}: give the line a name.")
 
 
-def pricing_line(line: LineInput | QuoteLine, ref: str = "") -> pricing.Line:
-    return pricing.Line(
-        name=line.name,
-        sku=line.sku,
-        quantity=int(line.quantity),
-        unit_amount=int(line.unit_amount),
-        discount_percent=line.discount_percent,
-        discount_amount=line.discount_amount,
-        tax_rate=Decimal(line.tax_rate),
-        billing_frequency=line.billing_frequency,
-        term_periods=line.term_periods or None,
-        ref=ref,
-    )
-
-
 def price_lines(
     lines: Sequence[LineInput | QuoteLine],
     *,
@@ -128,7 +113,7 @@ def price_lines(
             check_line(line, label=f"Line {index}")
     try:
         return compute_quote(
-            [pricing_line(line) for line in lines],
+            [pricing.Line.from_snapshot(line) for line in lines],
             discount_percent=discount_percent,
             discount_amount=discount_amount,
             currency=currency,

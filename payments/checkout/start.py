@@ -23,7 +23,6 @@ from ..links import (
     MINIMUM_CHARGE,
     RESERVATION_MINUTES,
     Unavailable,
-    line_to_pricing,
     link_unavailable_reason,
 )
 from ..models import Checkout, PaymentLink, StripeAccount
@@ -156,7 +155,10 @@ def open_checkout_for_session(*, link: PaymentLink, session_key: str | None) -> 
 def order_for_link(link: PaymentLink, quantities: dict[int, int] | None = None) -> dict[str, Any]:
     """The frozen order of `link` at the buyer's quantities (the seller's by default)."""
     quantities = quantities or {}
-    lines = [line_to_pricing(line, quantities.get(line.pk)) for line in link.lines.all()]
+    lines = [
+        pricing.Line.from_snapshot(line, quantity=quantities.get(line.pk), ref=str(line.pk))
+        for line in link.lines.all()
+    ]
     return pricing.freeze(pricing.compute(lines, link.currency))
 
 
