@@ -89,7 +89,7 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _summary(order: dict) -> dict:
+def order_summary(order: dict) -> dict:
     """The frozen order with each line's schedule phrase, for the summary template."""
     lines = [
         {**line, "schedule": schedule_phrase(line["billing_frequency"], line["term_periods"])}
@@ -125,7 +125,7 @@ def _details_page(request: HttpRequest, link: PaymentLink, cache_key: str | None
         "portal": link.portal,
         "link": link,
         "form": CheckoutForm(link=link),
-        "order": _summary(checkout_service.order_for_link(link)),
+        "order": order_summary(checkout_service.order_for_link(link)),
         "checkout": None,
         "csrf_token": _CSRF_PLACEHOLDER,
     }
@@ -205,7 +205,7 @@ def checkout_page(request: HttpRequest, slug: str) -> HttpResponse:
         "link": link,
         "form": form,
         "error": error,
-        "order": _summary(order),
+        "order": order_summary(order),
         "checkout": own if paying else None,
     }
     status = 400 if form.errors or error else 200
@@ -218,6 +218,39 @@ def checkout_page(request: HttpRequest, slug: str) -> HttpResponse:
             ),
         )
     return render(request, "public/checkout.html", context, status=status)
+
+
+def sync_on_return(
+    request: HttpRequest, checkout: Checkout
+) -> tuple[Checkout, HttpResponse | None]:
+    """The buyer is back from paying: re-fetch the intent and complete (never trust the
+    URL). Returns the checkout as it now is, and the page to show instead when Stripe
+    could not be asked or the intent does not match the order."""
+    try:
+        return checkout_service.checkout_sync(checkout=checkout), None
+    except stripe_api.StripeServiceError as exc:
+        log.warning("checkout %s: re-fetch failed: %s", checkout.public_id, exc)
+        return checkout, render(
+            request,
+            "public/problem.html",
+            {
+                "portal": checkout.portal,
+                "text": exc.user_message,
+                "retry_url": request.get_full_path(),
+            },
+            status=503,
+        )
+    except checkout_service.IntentMismatch:
+        log.exception("checkout %s: intent does not match", checkout.public_id)
+        return checkout, render(
+            request,
+            "public/problem.html",
+            {
+                "portal": checkout.portal,
+                "text": "We could not confirm this payment. The seller has been told; please contact them before paying again.",
+            },
+            status=409,
+        )
 
 
 @never_cache
@@ -233,31 +266,9 @@ def checkout_return(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if checkout is None:
         return _not_found(request)
-    try:
-        checkout = checkout_service.checkout_sync(checkout=checkout)
-    except stripe_api.StripeServiceError as exc:
-        log.warning("checkout %s: re-fetch failed: %s", checkout.public_id, exc)
-        return render(
-            request,
-            "public/problem.html",
-            {
-                "portal": checkout.portal,
-                "text": exc.user_message,
-                "retry_url": request.get_full_path(),
-            },
-            status=503,
-        )
-    except checkout_service.IntentMismatch:
-        log.exception("checkout %s: intent does not match", checkout.public_id)
-        return render(
-            request,
-            "public/problem.html",
-            {
-                "portal": checkout.portal,
-                "text": "We could not confirm this payment. The seller has been told; please contact them before paying again.",
-            },
-            status=409,
-        )
+    checkout, problem = sync_on_return(request, checkout)
+    if problem is not None:
+        return problem
     if checkout.status in (Checkout.Status.SUCCEEDED, Checkout.Status.PROCESSING):
         return redirect("public:receipt", public_id=checkout.public_id)
     return redirect(reverse("public:checkout", args=[slug]) + "#payment")
@@ -290,7 +301,7 @@ def receipt(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "portal": checkout.portal,
             "checkout": checkout,
-            "order": _summary(checkout.order),
+            "order": order_summary(checkout.order),
             "payment": payment,
         },
     )

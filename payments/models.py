@@ -221,6 +221,11 @@ class Checkout(models.Model):
         related_name="checkouts",
     )
     order_version = models.PositiveIntegerField(default=1)
+    # Quotes and invoices (payments/checkout/documents.py): the document paid, by id within
+    # `source`, what the buyer sees it called, and its public page to go back to.
+    document_id = models.BigIntegerField(null=True, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+    return_path = models.CharField(max_length=500, blank=True)
     reserved_until = models.DateTimeField(null=True, blank=True)
     application_fee_amount = models.BigIntegerField(default=0)
     failure_code = models.CharField(max_length=100, blank=True)
@@ -234,6 +239,15 @@ class Checkout(models.Model):
         indexes = [
             models.Index(fields=["portal", "-created_at"]),
             models.Index(fields=["payment_link", "status"]),
+        ]
+        constraints = [
+            # One checkout in progress per quote or invoice, whichever browser opens it:
+            # two tabs or two people never get two PaymentIntents for one document.
+            models.UniqueConstraint(
+                fields=["source", "document_id"],
+                condition=models.Q(document_id__isnull=False, status__in=["open", "processing"]),
+                name="one_live_checkout_per_document",
+            ),
         ]
         ordering = ["-created_at", "-id"]
 

@@ -150,7 +150,7 @@ def quote_detail(*, portal: Portal, pk: int) -> Quote:
     try:
         return (
             for_portal(Quote.objects.all(), portal)
-            .select_related("portal", "contact", "owner", "cloned_from")
+            .select_related("portal", "contact", "owner", "cloned_from", "payment")
             .prefetch_related("lines", "events__actor")
             .get(pk=pk)
         )

@@ -21,5 +21,6 @@ urlpatterns = [
     path("p/<str:token>/", views.public_quote, name="public"),
     path("p/<str:token>/pdf/", views.public_quote_pdf, name="public_pdf"),
     path("p/<str:token>/accept/", views.public_quote_accept, name="public_accept"),
+    path("p/<str:token>/pay/", views.public_quote_pay, name="public_pay"),
     path("p/<str:token>/decline/", views.public_quote_decline, name="public_decline"),
 ]

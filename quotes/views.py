@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commerce import money
@@ -20,6 +21,8 @@ from commerce.portals.access import (
     has_permission,
     portal_view,
 )
+from payments.checkout import CheckoutError, NotAcceptingPayments
+from payments.stripe_api import StripeServiceError
 
 from . import selectors, services
 from .forms import (
@@ -33,6 +36,7 @@ from .forms import (
     line_initial,
 )
 from .models import Quote, QuoteStatus
+from .payment import quote_pay_start
 from .pdf import render_quote_pdf
 
 
@@ -369,7 +373,30 @@ def public_quote_accept(request: HttpRequest, token: str) -> HttpResponse:
         )
     except services.QuoteError as exc:
         return _public_page(request, quote, accept_form=form, problem=str(exc), status=400)
+    if quote.requires_payment:
+        # Straight on to paying; should the checkout not start, the quote page offers it.
+        return _pay(request, selectors.quote_for_public(token=token))
     return redirect("quotes:public", token=token)
+
+
+def _pay(request: HttpRequest, quote: Quote) -> HttpResponse:
+    try:
+        checkout = quote_pay_start(quote=quote)
+    except services.QuoteError as exc:
+        return _public_page(request, quote, problem=str(exc), status=400)
+    except NotAcceptingPayments:
+        return render(request, "public/not_accepting.html", {"portal": quote.portal}, status=503)
+    except (CheckoutError, StripeServiceError) as exc:
+        return _public_page(request, quote, problem=exc.user_message, status=503)
+    # 303: the card page's reload is a GET, never a second POST.
+    response = HttpResponseRedirect(reverse("public:document_checkout", args=[checkout.public_id]))
+    response.status_code = 303
+    return response
+
+
+@require_POST
+def public_quote_pay(request: HttpRequest, token: str) -> HttpResponse:
+    return _pay(request, selectors.quote_for_public(token=token))
 
 
 @require_POST

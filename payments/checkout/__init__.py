@@ -1,8 +1,8 @@
 """The hosted checkout: freeze an order, take the card through a PaymentIntent on the
 portal's connected account, complete exactly once.
 
-Built once for payment links; quotes and invoices will call the same services with
-their own source. The server computes every amount (commerce/pricing.py) and charges
+Built once: payment links start it from their page (start.py); quotes and invoices
+from theirs, with the order they priced (documents.py). The server computes every amount (commerce/pricing.py) and charges
 exactly the frozen order's total; the browser only chooses quantities within the
 seller's limits.
 
@@ -23,6 +23,7 @@ from .completion import (
     fetch_intent,
     receipt_path,
 )
+from .documents import Document, document_checkout_start, live_document_checkout
 from .start import (
     LIVE_STATUSES,
     UNAVAILABLE_MESSAGES,
@@ -45,6 +46,7 @@ __all__ = [
     "UNAVAILABLE_MESSAGES",
     "Buyer",
     "CheckoutError",
+    "Document",
     "IntentMismatch",
     "LinkUnavailable",
     "NotAcceptingPayments",
@@ -53,7 +55,9 @@ __all__ = [
     "checkout_record_failure",
     "checkout_start",
     "checkout_sync",
+    "document_checkout_start",
     "fetch_intent",
+    "live_document_checkout",
     "open_checkout_for_session",
     "order_for_link",
     "payable_link_page_key",

@@ -73,7 +73,7 @@ def _check_intent(checkout: Checkout, intent: dict) -> None:
 def checkout_complete(*, checkout_id: int, payment_intent: dict) -> Checkout:
     """Records a paid checkout once: the Payment, the Contact (created or updated, with
     its Stripe customer), one Subscription per recurring (frequency, term) group
-    starting today, the link's use; e-mails the receipt and the portal after commit.
+    starting today, the link's use or the quote / invoice paid; e-mails the receipt and the portal after commit.
 
     `payment_intent` is the intent as just fetched from Stripe (latest_charge expanded).
     Locks the checkout row; a second call (return page and webhook racing) finds it
@@ -101,6 +101,7 @@ def checkout_complete(*, checkout_id: int, payment_intent: dict) -> Checkout:
         contact = _contact_upsert(checkout)
         payment = _payment_record(checkout, payment_intent, contact, now)
         _subscriptions_create(checkout, contact, payment_intent)
+        _document_paid(checkout, payment)
         checkout.status = Checkout.Status.SUCCEEDED
         checkout.contact = contact
         checkout.completed_at = now
@@ -204,7 +205,7 @@ def _payment_record(checkout: Checkout, intent: dict, contact: Contact, now) -> 
                 )
                 or "",
                 balance_transaction_id=balance_transaction or "",
-                description=(link.name if link else "")[:300],
+                description=(link.name if link else checkout.description)[:300],
                 paid_at=now,
             )
     except IntegrityError:
@@ -260,6 +261,22 @@ def _subscriptions_create(checkout: Checkout, contact: Contact, intent: dict) ->
             payment_method_id=payment_method or "",
             source_checkout_id=checkout.pk,
         )
+
+
+def _document_paid(checkout: Checkout, payment: Payment) -> None:
+    """Tells the quote or invoice it was paid, in the completion's transaction (their
+    services lock the document and are idempotent for the same payment)."""
+    if not checkout.document_id:
+        return
+    # The documents' apps build on payments, not the other way round: imported here.
+    if checkout.source == "quote":
+        from quotes.payment import quote_checkout_paid
+
+        quote_checkout_paid(checkout=checkout, payment=payment)
+    elif checkout.source == "invoice":
+        from invoices.payment import invoice_checkout_paid
+
+        invoice_checkout_paid(checkout=checkout, payment=payment)
 
 
 def receipt_path(checkout: Checkout) -> str:

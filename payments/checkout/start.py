@@ -331,17 +331,18 @@ def _ensure_intent(*, checkout_id: int, order: dict) -> Checkout:
             if checkout.order and checkout.order != order:
                 checkout.order_version += 1
             link = checkout.payment_link
+            metadata = {"checkout": str(checkout.public_id), "portal": str(portal.public_id)}
+            if link:
+                metadata["payment_link"] = str(link.pk)
+            if checkout.document_id:
+                metadata[checkout.source] = str(checkout.document_id)
             intent = stripe_api.payment_intent_create(
                 account=checkout.stripe_account_id,
                 amount=order["total"],
                 currency=order["currency"],
                 customer=customer,
-                description=(link.name if link else "Payment")[:300],
-                metadata={
-                    "checkout": str(checkout.public_id),
-                    "portal": str(portal.public_id),
-                    "payment_link": str(link.pk) if link else "",
-                },
+                description=(link.name if link else checkout.description or "Payment")[:300],
+                metadata=metadata,
                 setup_future_usage=bool(order["schedules"]),
                 application_fee_amount=fee,
                 idempotency_key=f"{prefix}-pi-v{checkout.order_version}",

@@ -24,6 +24,8 @@ PUBLIC = {
     "public:checkout": "buyer page, found by the link's unguessable slug",
     "public:checkout_return": "buyer page, found by the link's unguessable slug",
     "public:receipt": "buyer receipt, found by the checkout's unguessable id",
+    "public:document_checkout": "card step of a quote or invoice, by the checkout's unguessable id",
+    "public:document_checkout_return": "return from paying a quote or invoice, by the checkout's unguessable id",
 }
 
 

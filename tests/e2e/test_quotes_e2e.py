@@ -1,21 +1,24 @@
-"""A sales rep builds and publishes a quote; the buyer accepts it in a fresh browser.
-
-Paying from the quote (acceptance → hosted checkout → Paid + subscriptions) waits for
-the checkout component; this test stops at the signed acceptance.
-"""
+"""A sales rep builds and publishes a quote; the buyer accepts it in a fresh browser,
+signs, and pays on the hosted checkout through the Stripe.js stand-in (fakestripe)."""
 
 import re
 
 import pytest
 
+from payments.models import Payment
 from quotes.models import Quote, QuoteStatus
+from subscriptions.models import Subscription
+from tests.e2e.test_checkout_e2e import CARD_FRAME
 from tests.factories import PASSWORD, ContactFactory, ProductFactory
+from tests.payments import test_checkout_support as support
+
+ready_account = support.ready_account  # a fixture
 
 pytestmark = pytest.mark.browser
 
 
-def test_rep_builds_publishes_and_buyer_accepts(
-    transactional_db, live_server, new_page, portal, sales_rep, settings
+def test_rep_builds_publishes_and_buyer_accepts_and_pays(
+    transactional_db, live_server, stripe_hub, ready_account, new_page, portal, sales_rep, settings
 ):
     settings.SITE_URL = live_server.url
     audit = ProductFactory(portal=portal, name="Security audit", unit_price=150_000)
@@ -73,22 +76,48 @@ def test_rep_builds_publishes_and_buyer_accepts(
     buyer = new_page()
     buyer.goto(public_url)
     assert "$1,590.30" in buyer.locator("[data-testid=due-today]").inner_text()
-    buyer.get_by_role("button", name="Accept and sign").click()
+    buyer.get_by_role("button", name="Accept, sign and pay").click()
     buyer.get_by_text("Tick the box to accept the terms.").wait_for()
     buyer.fill("#id_signed_name", "Dana Reyes")
     buyer.check("#id_agree")
-    buyer.get_by_role("button", name="Accept and sign").click()
+    buyer.get_by_role("button", name="Accept, sign and pay").click()
 
-    # Then the quote is accepted and signed; payment instructions follow from the seller
-    buyer.locator("[data-testid=quote-state]").get_by_text("Accepted").wait_for()
-    assert "The seller will send payment instructions." in buyer.content()
-    assert "Dana Reyes" in buyer.locator("[data-testid=signature]").inner_text()
+    # Then the signature is recorded and they are on the card step for the total today
+    buyer.get_by_role("button", name="Pay $1,590.30").wait_for()
     quote.refresh_from_db()
     assert (quote.status, quote.accepted_name) == (QuoteStatus.ACCEPTED, "Dana Reyes")
     assert quote.accepted_user_agent
+    assert f"Quote {quote.display_number}" in buyer.locator("h1").inner_text()
 
-    # And the rep sees it accepted, with a notice in the hub
+    # When they pay with 4242 4242 4242 4242 through Stripe.js
+    card = buyer.frame_locator(CARD_FRAME)
+    card.locator("#cardnumber").fill("4242 4242 4242 4242")
+    card.locator("#exp-date").fill("12 / 34")
+    card.locator("#cvc").fill("123")
+    card.locator("#postal").fill("10001")
+    buyer.get_by_role("button", name="Pay $1,590.30").click()
+
+    # Then they see the receipt, and the quote page says Paid
+    buyer.get_by_text("Thank you, payment received").wait_for()
+    assert "$1,590.30" in buyer.locator("[data-testid=amount-paid]").inner_text()
+    buyer.get_by_role("link", name="Back to the quote").click()
+    buyer.locator("[data-testid=quote-state]").get_by_text("Paid", exact=True).wait_for()
+    assert "Dana Reyes" in buyer.locator("[data-testid=signature]").inner_text()
+
+    # And the hub has the payment, the quote is paid and the plan became a subscription
+    quote.refresh_from_db()
+    payment = Payment.objects.get(portal=portal)
+    assert (quote.status, quote.payment_id) == (QuoteStatus.PAID, payment.pk)
+    assert (payment.amount, payment.source, payment.card_last4) == (159_030, "quote", "4242")
+    subscription = Subscription.objects.get(portal=portal)
+    assert (subscription.contact, subscription.billing_frequency, subscription.term_periods) == (
+        quote.contact,
+        "monthly",
+        12,
+    )
+
+    # And the rep sees it paid, with a notice in the hub
     rep.goto(f"{live_server.url}/quotes/")
-    rep.get_by_text(f"{quote.display_number} was accepted by Dana Reyes.").wait_for()
+    rep.get_by_text(f"{quote.display_number} was paid.").wait_for()
     rep.goto(f"{live_server.url}{quote.get_absolute_url()}")
-    assert "Accepted" in rep.locator("[data-testid=quote-status]").inner_text()
+    assert "Paid" in rep.locator("[data-testid=quote-status]").inner_text()

@@ -54,7 +54,8 @@ def test_unknown_and_reverted_tokens_are_404(client, make_quote):
 
 
 def test_buyer_accepts_with_name_and_terms(client, make_quote, django_capture_on_commit_callbacks):
-    quote = make_quote(publish=True, requires_payment=True)
+    # (Paying on acceptance: tests/quotes/test_payment.py.)
+    quote = make_quote(publish=True, requires_payment=False)
     url = reverse("quotes:public_accept", args=[quote.public_token])
     response = client.post(url, {"signed_name": "Bea Buyer"})
     assert response.status_code == 400
@@ -74,7 +75,7 @@ def test_buyer_accepts_with_name_and_terms(client, make_quote, django_capture_on
         "TestBrowser/1.0",
     )
     page = client.get(reverse("quotes:public", args=[quote.public_token])).content.decode()
-    assert "The seller will send payment instructions." in page
+    assert "Acme Test Co. has been told. Thank you!" in page
     assert "Signed by Bea Buyer" in page
     assert "Accept this quote" not in page
     # a second answer changes nothing
