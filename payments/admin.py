@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import Checkout, Payment, Refund, StripeAccount, StripeEvent
+from .models import (
+    Checkout,
+    FeeSyncState,
+    Payment,
+    PaymentLink,
+    PaymentLinkLine,
+    Refund,
+    StripeAccount,
+    StripeEvent,
+)
 
 
 @admin.register(StripeAccount)
@@ -44,3 +53,31 @@ class PaymentAdmin(admin.ModelAdmin):
 class RefundAdmin(admin.ModelAdmin):
     list_display = ["stripe_id", "payment", "amount", "status", "created_at"]
     list_filter = ["status"]
+
+
+class PaymentLinkLineInline(admin.TabularInline):
+    model = PaymentLinkLine
+    extra = 0
+    raw_id_fields = ["product"]
+
+
+@admin.register(PaymentLink)
+class PaymentLinkAdmin(admin.ModelAdmin):
+    list_display = ["name", "portal", "active", "single_use", "max_payments", "expires_at"]
+    list_filter = ["active", "single_use"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["slug"]
+    inlines = [PaymentLinkLineInline]
+
+
+@admin.register(PaymentLinkLine)
+class PaymentLinkLineAdmin(admin.ModelAdmin):
+    list_display = ["link", "name", "quantity", "unit_amount", "billing_frequency"]
+    raw_id_fields = ["link", "product"]
+
+
+@admin.register(FeeSyncState)
+class FeeSyncStateAdmin(admin.ModelAdmin):
+    list_display = ["account", "last_success_at", "pages", "applied", "last_error_at"]
+    search_fields = ["account__stripe_id", "account__portal__name"]
+    raw_id_fields = ["account"]

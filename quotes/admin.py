@@ -20,3 +20,9 @@ class QuoteAdmin(admin.ModelAdmin):
 admin.site.register(QuoteEvent)
 admin.site.register(QuoteNotice)
 admin.site.register(QuoteSettings)
+
+
+@admin.register(QuoteLine)
+class QuoteLineAdmin(admin.ModelAdmin):
+    list_display = ("quote", "name", "quantity", "unit_amount", "billing_frequency")
+    raw_id_fields = ("quote", "product")

@@ -58,3 +58,17 @@ class SubscriptionSettingsAdmin(admin.ModelAdmin):
 class SubscriptionEventAdmin(admin.ModelAdmin):
     list_display = ["subscription", "kind", "message", "created_at"]
     raw_id_fields = ["subscription", "actor"]
+
+
+@admin.register(SubscriptionItem)
+class SubscriptionItemAdmin(admin.ModelAdmin):
+    list_display = ["subscription", "name", "sku", "quantity", "unit_amount", "amount"]
+    raw_id_fields = ["subscription"]
+
+
+@admin.register(BillingAttempt)
+class BillingAttemptAdmin(admin.ModelAdmin):
+    list_display = ["cycle", "number", "status", "payment_intent_id", "decline_code"]
+    list_filter = ["status"]
+    search_fields = ["payment_intent_id", "idempotency_key"]
+    raw_id_fields = ["cycle"]
