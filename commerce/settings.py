@@ -194,6 +194,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Expires quotes at the end of their expiry day (portal time zone) and sends the
     # three-days-before reminders; idempotent, so the interval only bounds the delay.
     "sweep-quotes": {"task": "quotes.tasks.sweep_quotes", "schedule": 5 * 60.0},
+    # Invoices turn past due after their due date (portal time zone); reminders once each.
+    "sweep-invoices": {"task": "invoices.tasks.sweep_invoices", "schedule": 5 * 60.0},
     # Fee sync: one run per connected account with activity since its last sync (finding
     # them is one query and idle accounts cost no Stripe call, so every minute is cheap).
     "sync-fees": {"task": "payments.tasks.sync_fees_due", "schedule": 60.0},
@@ -215,6 +217,9 @@ SUBSCRIPTION_BILLING_LEASE_SECONDS = env.int("SUBSCRIPTION_BILLING_LEASE_SECONDS
 SUBSCRIPTION_STRIPE_REQUESTS_PER_SECOND = env.int(
     "SUBSCRIPTION_STRIPE_REQUESTS_PER_SECOND", default=50
 )
+# Fee sync's Stripe reads per second, per worker process (payments/fees.py); 0: no budget.
+# A share of Stripe's limit (25/s in test mode, 100/s live) for a background job.
+FEE_SYNC_REQUESTS_PER_SECOND = env.int("FEE_SYNC_REQUESTS_PER_SECOND", default=20)
 SUBSCRIPTION_CARD_LINK_MAX_AGE = env.int("SUBSCRIPTION_CARD_LINK_MAX_AGE", default=7 * 24 * 3600)
 # The demo clock (manage.py advance_demo_clock) exists only in development.
 SUBSCRIPTION_DEMO_CLOCK_FILE = env.str(

@@ -47,6 +47,7 @@ urlpatterns = [
     path("subscriptions/", include("subscriptions.urls")),
     path("quotes/", include("quotes.urls")),
     path("invoices/", include("invoices.urls")),
+    path("invoice/", include("invoices.public_urls")),
     path("reports/", include("payments.report_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,14 +7,20 @@ import base64
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from commerce.portals.models import Portal
+
 from .models import Quote
 
 
-def logo_data_uri(quote: Quote) -> str:
-    portal = quote.portal
+def portal_logo_data_uri(portal: Portal) -> str:
+    """The portal's logo inlined for WeasyPrint (quote and invoice PDFs)."""
     if not portal.has_logo or not portal.logo:
         return ""
     return f"data:{portal.logo_content_type};base64,{base64.b64encode(bytes(portal.logo)).decode()}"
+
+
+def logo_data_uri(quote: Quote) -> str:
+    return portal_logo_data_uri(quote.portal)
 
 
 def render_quote_html(quote: Quote) -> str:

@@ -1,5 +1,7 @@
 """Factories for the domain models (factory-boy). Tests build data here, never fixtures files."""
 
+import datetime as dt
+
 import factory
 from factory.django import DjangoModelFactory
 
@@ -65,3 +67,29 @@ class ContactFactory(DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     company = factory.Faker("company")
+
+
+# --- Invoices (a draft with one line; tests finalize through invoices.services) ---
+
+
+class InvoiceFactory(DjangoModelFactory):
+    class Meta:
+        model = "invoices.Invoice"
+
+    portal = factory.SubFactory(PortalFactory)
+    contact = factory.SubFactory(ContactFactory, portal=factory.SelfAttribute("..portal"))
+    issue_date = factory.LazyFunction(dt.date.today)
+    payment_terms = "net_30"
+    due_date = factory.LazyAttribute(lambda o: o.issue_date + dt.timedelta(days=30))
+    subtotal = 10_000
+    total = 10_000
+
+
+class InvoiceLineFactory(DjangoModelFactory):
+    class Meta:
+        model = "invoices.InvoiceLine"
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    name = factory.Sequence(lambda n: f"Service {n}")
+    quantity = 1
+    unit_amount = 10_000

@@ -25,7 +25,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "payment_links.view": _ALL,
     "payment_links.edit": _SELLERS,
     "invoices.view": _ALL,
+    # Every role builds, finalizes and sends invoices (DESIGN.md "Who uses it"); money
+    # received by hand, voiding and writing off are for the admins.
     "invoices.edit": _ALL,
+    "invoices.payments": _ADMINS,
+    "invoices.void": _ADMINS,
     "payments.view": _ALL,
     "payments.refund": _ADMINS,
     "subscriptions.view": _ALL,

@@ -1,0 +1,614 @@
+"""Writes of invoices. One function per action; each transition locks the invoice
+(SELECT … FOR UPDATE), refuses an illegal move with an InvoiceError whose message can be
+shown to a person, and records an InvoiceEvent on the timeline. E-mails go out after
+commit (commerce.notifications).
+
+Lines are the quotes' lines (`quotes.services.LineInput`), checked and priced by the
+same code (`quotes.services.price_lines` → `commerce.pricing`); an invoice has no
+document-level discount and bills once, so every line is one-time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from commerce import money
+from commerce.catalog.models import BillingFrequency
+from commerce.customers.models import Contact
+from commerce.notifications import notify_portal, send_templated_email
+from commerce.portals.models import Portal, User
+from quotes.models import Quote, QuoteStatus
+from quotes.pricing import QuoteTotals
+from quotes.services import LineInput, QuoteError, price_lines, quote_totals
+
+from .models import (
+    MANUAL_METHODS,
+    TERM_DAYS,
+    UNPAID_STATUSES,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoicePayment,
+    InvoiceSettings,
+    InvoiceStatus,
+    PaymentMethod,
+    PaymentTerms,
+)
+
+MAX_LINES = 200
+
+
+class InvoiceError(Exception):
+    """An action the invoice's state or content does not allow; safe to show a person."""
+
+
+# --- Helpers ----------------------------------------------------------------------
+
+
+def portal_today(portal: Portal, now: dt.datetime | None = None) -> dt.date:
+    return (now or timezone.now()).astimezone(ZoneInfo(portal.time_zone)).date()
+
+
+def invoice_settings_for(*, portal: Portal) -> InvoiceSettings:
+    invoice_settings, _ = InvoiceSettings.objects.get_or_create(portal=portal)
+    return invoice_settings
+
+
+def due_date_for(issue_date: dt.date, terms: str, custom_due: dt.date | None = None) -> dt.date:
+    """The due date the payment terms give; a custom date must not be before the issue."""
+    if terms == PaymentTerms.CUSTOM:
+        if custom_due is None:
+            raise InvoiceError("Choose the due date, or pick payment terms such as Net 30.")
+        if custom_due < issue_date:
+            raise InvoiceError("The due date cannot be before the issue date.")
+        return custom_due
+    if terms not in TERM_DAYS:
+        raise InvoiceError("Choose payment terms.")
+    return issue_date + dt.timedelta(days=TERM_DAYS[PaymentTerms(terms)])
+
+
+def one_time(line: LineInput) -> LineInput:
+    """An invoice bills once: a recurring product is billed for one period."""
+    return replace(line, billing_frequency=BillingFrequency.ONE_TIME, term_periods=None)
+
+
+def price_invoice_lines(lines: Sequence[LineInput | InvoiceLine]) -> QuoteTotals:
+    """Totals of an invoice's lines (the quotes' checks and pricing), or an InvoiceError."""
+    try:
+        return price_lines(lines, discount_percent=None, discount_amount=None)  # type: ignore[arg-type]
+    except QuoteError as exc:
+        raise InvoiceError(str(exc)) from None
+
+
+def invoice_totals(invoice: Invoice, lines: Sequence[InvoiceLine] | None = None) -> QuoteTotals:
+    return price_invoice_lines(list(invoice.lines.all()) if lines is None else lines)
+
+
+def _lock(invoice: Invoice) -> Invoice:
+    return (
+        Invoice.objects.select_for_update()
+        .select_related("portal", "contact")
+        .get(pk=invoice.pk, portal_id=invoice.portal_id)
+    )
+
+
+def _event(invoice: Invoice, kind: str, *, actor: User | None = None, detail: str = "") -> None:
+    InvoiceEvent.objects.create(invoice=invoice, kind=kind, actor=actor, detail=detail[:500])
+
+
+def _refuse(invoice: Invoice, allowed: Sequence[str], action: str) -> None:
+    if invoice.status not in allowed:
+        raise InvoiceError(
+            f"{invoice.display_number} is {invoice.get_status_display().lower()}: "
+            f"it cannot be {action}."
+        )
+
+
+def _check_contact(portal: Portal, contact: Contact | None) -> None:
+    if contact is not None and contact.portal_id != portal.pk:
+        raise InvoiceError("Choose a contact of this portal.")
+
+
+def _write_lines(invoice: Invoice, lines: Sequence[LineInput]) -> None:
+    """Replaces the lines and the stored totals (the lines are checked and priced first)."""
+    if len(lines) > MAX_LINES:
+        raise InvoiceError(f"An invoice can have at most {MAX_LINES} lines.")
+    lines = [one_time(line) for line in lines]
+    for line in lines:
+        if line.product is not None and line.product.portal_id != invoice.portal_id:
+            raise InvoiceError("Choose products of this portal.")
+    totals = price_invoice_lines(lines)
+    invoice.lines.all().delete()
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            position=position,
+            product=line.product,
+            name=line.name.strip()[:200],
+            sku=line.sku,
+            description=line.description,
+            quantity=line.quantity,
+            unit_amount=line.unit_amount,
+            discount_percent=line.discount_percent,
+            discount_amount=line.discount_amount,
+            tax_rate=line.tax_rate,
+        )
+        for position, line in enumerate(lines)
+    )
+    _store_totals(invoice, totals)
+
+
+def _store_totals(invoice: Invoice, totals: QuoteTotals) -> None:
+    invoice.subtotal = totals.subtotal
+    invoice.discount_total = totals.discount
+    invoice.tax_total = totals.tax
+    invoice.total = totals.total
+    invoice.save(update_fields=["subtotal", "discount_total", "tax_total", "total", "updated_at"])
+
+
+def status_from_amounts(invoice: Invoice, today: dt.date) -> str:
+    """What a finalized invoice's payments and dates make it (void/uncollectible aside)."""
+    if invoice.amount_paid >= invoice.total:
+        return InvoiceStatus.PAID
+    if today > invoice.due_date:
+        return InvoiceStatus.PAST_DUE
+    if invoice.amount_paid > 0:
+        return InvoiceStatus.PARTIALLY_PAID
+    return InvoiceStatus.OPEN
+
+
+# --- Building ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def invoice_create(
+    *,
+    portal: Portal,
+    actor: User | None,
+    contact: Contact | None,
+    issue_date: dt.date,
+    payment_terms: str = PaymentTerms.NET_30,
+    due_date: dt.date | None = None,
+    lines: Sequence[LineInput] = (),
+    memo: str = "",
+) -> Invoice:
+    """A new draft (no number yet: numbers are handed out at finalization)."""
+    _check_contact(portal, contact)
+    invoice = Invoice.objects.create(
+        portal=portal,
+        contact=contact,
+        created_by=actor,
+        currency=portal.currency,
+        issue_date=issue_date,
+        payment_terms=payment_terms,
+        due_date=due_date_for(issue_date, payment_terms, due_date),
+        memo=memo,
+    )
+    _write_lines(invoice, lines)
+    _event(invoice, InvoiceEvent.Kind.CREATED, actor=actor)
+    return invoice
+
+
+@transaction.atomic
+def invoice_update(
+    *,
+    invoice: Invoice,
+    actor: User | None,
+    contact: Contact | None,
+    issue_date: dt.date,
+    payment_terms: str,
+    due_date: dt.date | None = None,
+    lines: Sequence[LineInput],
+    memo: str = "",
+) -> Invoice:
+    """Replaces a draft's fields and lines (locks the invoice). A finalized one is locked."""
+    locked = _lock(invoice)
+    _refuse(locked, [InvoiceStatus.DRAFT], "edited once finalized")
+    _check_contact(locked.portal, contact)
+    locked.contact = contact
+    locked.issue_date = issue_date
+    locked.payment_terms = payment_terms
+    locked.due_date = due_date_for(issue_date, payment_terms, due_date)
+    locked.memo = memo
+    locked.save()
+    _write_lines(locked, lines)
+    _event(locked, InvoiceEvent.Kind.UPDATED, actor=actor)
+    return locked
+
+
+def _copy_lines(source: Sequence[Any]) -> list[LineInput]:
+    return [
+        LineInput(
+            product=getattr(line, "product", None),
+            name=line.name,
+            sku=line.sku,
+            description=line.description,
+            quantity=line.quantity,
+            unit_amount=line.unit_amount,
+            discount_percent=line.discount_percent,
+            discount_amount=line.discount_amount,
+            tax_rate=line.tax_rate,
+        )
+        for line in source
+    ]
+
+
+@transaction.atomic
+def invoice_duplicate(*, invoice: Invoice, actor: User | None) -> Invoice:
+    """A new draft with the same contact, lines, memo and terms, issued today."""
+    source = Invoice.objects.select_related("portal").get(
+        pk=invoice.pk, portal_id=invoice.portal_id
+    )
+    today = portal_today(source.portal)
+    terms = source.payment_terms
+    custom_due = None
+    if terms == PaymentTerms.CUSTOM:
+        custom_due = today + (source.due_date - source.issue_date)
+    copy = Invoice.objects.create(
+        portal=source.portal,
+        contact=source.contact,
+        created_by=actor,
+        currency=source.currency,
+        issue_date=today,
+        payment_terms=terms,
+        due_date=due_date_for(today, terms, custom_due),
+        memo=source.memo,
+        duplicated_from=source,
+    )
+    _write_lines(copy, _copy_lines(source.lines.select_related("product")))
+    _event(copy, InvoiceEvent.Kind.DUPLICATED, actor=actor, detail=f"From {source.display_number}")
+    return copy
+
+
+@transaction.atomic
+def invoice_create_from_quote(*, quote: Quote, actor: User | None) -> Invoice:
+    """A draft invoice for an accepted (or paid) quote, one per quote (locks the quote).
+    The quote's own discount is folded into the line discounts, so the invoice's total is
+    the quote's total due today; a recurring line is billed for its first period."""
+    locked = Quote.objects.select_for_update().select_related("portal").get(pk=quote.pk)
+    if locked.status not in (QuoteStatus.ACCEPTED, QuoteStatus.PAID):
+        raise InvoiceError(
+            f"{locked.display_number} is {locked.get_status_display().lower()}: only an "
+            "accepted or paid quote can be converted to an invoice."
+        )
+    existing = Invoice.objects.filter(source_quote=locked).first()
+    if existing is not None:
+        raise InvoiceError(
+            f"{locked.display_number} was already converted to {existing.display_number}."
+        )
+    totals = quote_totals(locked)
+    source_lines = list(locked.lines.select_related("product"))
+    lines = _copy_lines(source_lines)
+    if totals.quote_discount:
+        lines = [
+            replace(line, discount_percent=None, discount_amount=priced.discount or None)
+            for line, priced in zip(lines, totals.lines, strict=True)
+        ]
+    invoice_settings = invoice_settings_for(portal=locked.portal)
+    today = portal_today(locked.portal)
+    invoice = Invoice.objects.create(
+        portal=locked.portal,
+        contact=locked.contact,
+        created_by=actor,
+        currency=locked.currency,
+        issue_date=today,
+        payment_terms=PaymentTerms.NET_30,
+        due_date=due_date_for(today, PaymentTerms.NET_30),
+        memo=locked.comments or invoice_settings.default_memo,
+        source_quote=locked,
+    )
+    _write_lines(invoice, lines)
+    _event(
+        invoice, InvoiceEvent.Kind.CONVERTED, actor=actor, detail=f"From {locked.display_number}"
+    )
+    return invoice
+
+
+# --- Transitions --------------------------------------------------------------------
+
+
+def _next_number(portal: Portal) -> tuple[str, int]:
+    """The portal's next number, gapless: the settings row stays locked until commit, so
+    a concurrent finalization waits, and a rolled-back one gives its number back."""
+    invoice_settings_for(portal=portal)
+    locked = InvoiceSettings.objects.select_for_update().get(portal=portal)
+    locked.last_number += 1
+    locked.save(update_fields=["last_number"])
+    return locked.prefix, locked.last_number
+
+
+@transaction.atomic
+def invoice_finalize(
+    *, invoice: Invoice, actor: User | None, now: dt.datetime | None = None
+) -> Invoice:
+    """draft → open: checks the content, assigns the next number and the unguessable
+    public token, and locks the invoice for edits (locks the invoice, then the portal's
+    InvoiceSettings row)."""
+    now = now or timezone.now()
+    locked = _lock(invoice)
+    _refuse(locked, [InvoiceStatus.DRAFT], "finalized again")
+    lines = list(locked.lines.all())
+    if not lines:
+        raise InvoiceError("Add at least one line item before finalizing.")
+    if locked.contact_id is None:
+        raise InvoiceError("Choose the contact this invoice is for before finalizing.")
+    if locked.due_date < locked.issue_date:
+        raise InvoiceError("The due date cannot be before the issue date.")
+    totals = invoice_totals(locked, lines)
+    if totals.total <= 0:
+        raise InvoiceError("The invoice total must be more than $0.00 to finalize it.")
+    _store_totals(locked, totals)
+    locked.number_prefix, locked.number = _next_number(locked.portal)
+    locked.public_token = secrets.token_urlsafe(32)
+    locked.finalized_at = now
+    locked.status = status_from_amounts(locked, portal_today(locked.portal, now))
+    locked.save(update_fields=["number_prefix", "number", "public_token", "finalized_at", "status"])
+    _event(locked, InvoiceEvent.Kind.FINALIZED, actor=actor, detail=locked.display_number)
+    return locked
+
+
+@transaction.atomic
+def invoice_void(*, invoice: Invoice, actor: User | None, reason: str = "") -> Invoice:
+    """open / past due → void, only when no payment was recorded (locks the invoice)."""
+    locked = _lock(invoice)
+    if locked.status == InvoiceStatus.DRAFT:
+        raise InvoiceError("A draft has no number yet: edit it instead of voiding it.")
+    _refuse(locked, [*UNPAID_STATUSES, InvoiceStatus.UNCOLLECTIBLE], "voided")
+    if locked.amount_paid or locked.payments.exists():
+        raise InvoiceError(
+            f"{locked.display_number} has payments: an invoice can be voided only without "
+            "payments. Delete the manual payments (or refund the card payment) first."
+        )
+    locked.status = InvoiceStatus.VOID
+    locked.voided_at = timezone.now()
+    locked.save(update_fields=["status", "voided_at", "updated_at"])
+    _event(locked, InvoiceEvent.Kind.VOIDED, actor=actor, detail=reason.strip())
+    return locked
+
+
+@transaction.atomic
+def invoice_mark_uncollectible(
+    *, invoice: Invoice, actor: User | None, reason: str = ""
+) -> Invoice:
+    """open / partially paid / past due → uncollectible: reminders stop (locks the invoice)."""
+    locked = _lock(invoice)
+    _refuse(locked, UNPAID_STATUSES, "marked uncollectible")
+    locked.status = InvoiceStatus.UNCOLLECTIBLE
+    locked.uncollectible_at = timezone.now()
+    locked.save(update_fields=["status", "uncollectible_at", "updated_at"])
+    _event(locked, InvoiceEvent.Kind.UNCOLLECTIBLE, actor=actor, detail=reason.strip())
+    return locked
+
+
+def _settle(locked: Invoice, *, actor: User | None, now: dt.datetime | None = None) -> None:
+    """Recomputes amount_paid and the status from the payment rows (invoice locked)."""
+    paid = sum(locked.payments.values_list("amount", flat=True))
+    before = locked.status
+    locked.amount_paid = paid
+    if locked.status != InvoiceStatus.UNCOLLECTIBLE or paid >= locked.total:
+        locked.status = status_from_amounts(locked, portal_today(locked.portal, now))
+    if locked.status == InvoiceStatus.PAID and before != InvoiceStatus.PAID:
+        locked.paid_at = now or timezone.now()
+        _event(locked, InvoiceEvent.Kind.PAID, actor=actor)
+    elif locked.status != InvoiceStatus.PAID:
+        locked.paid_at = None
+    locked.save(update_fields=["amount_paid", "status", "paid_at", "updated_at"])
+
+
+PAYABLE_MANUALLY = [*UNPAID_STATUSES, InvoiceStatus.UNCOLLECTIBLE]
+
+
+@transaction.atomic
+def invoice_record_payment(
+    *,
+    invoice: Invoice,
+    actor: User | None,
+    method: str,
+    amount: int,
+    paid_on: dt.date,
+    reference: str = "",
+) -> InvoicePayment:
+    """Records money received by hand (cash, cheque, bank transfer, other), at most the
+    amount due (locks the invoice)."""
+    locked = _lock(invoice)
+    if locked.status == InvoiceStatus.DRAFT:
+        raise InvoiceError("Finalize the invoice before recording a payment.")
+    _refuse(locked, PAYABLE_MANUALLY, "paid")
+    if method not in MANUAL_METHODS:
+        raise InvoiceError("Choose how the money was paid: cash, cheque, bank transfer or other.")
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise InvoiceError("The amount must be more than $0.00.")
+    due = locked.amount_due
+    if amount > due:
+        raise InvoiceError(
+            f"{money.format_cents(amount, locked.currency)} is more than the amount due "
+            f"({money.format_cents(due, locked.currency)})."
+        )
+    if paid_on > portal_today(locked.portal):
+        raise InvoiceError("The payment date cannot be in the future.")
+    payment = InvoicePayment.objects.create(
+        portal=locked.portal,
+        invoice=locked,
+        method=method,
+        amount=amount,
+        paid_on=paid_on,
+        reference=reference.strip()[:200],
+        recorded_by=actor,
+    )
+    _event(
+        locked,
+        InvoiceEvent.Kind.PAYMENT,
+        actor=actor,
+        detail=f"{money.format_cents(amount, locked.currency)} by "
+        f"{payment.get_method_display().lower()}"
+        + (f" ({payment.reference})" if reference else ""),
+    )
+    _settle(locked, actor=actor)
+    return payment
+
+
+@transaction.atomic
+def invoice_delete_payment(*, invoice: Invoice, actor: User | None, payment_id: int) -> Invoice:
+    """Deletes a manual payment; the invoice reopens (open / partially paid / past due as
+    the dates say). Card payments are refunded in the payments tool instead."""
+    locked = _lock(invoice)
+    payment = InvoicePayment.objects.filter(invoice=locked, pk=payment_id).first()
+    if payment is None:
+        raise InvoiceError("That payment is not on this invoice.")
+    if not payment.is_manual:
+        raise InvoiceError("A card payment cannot be deleted: refund it in Payments instead.")
+    if locked.status == InvoiceStatus.VOID:
+        raise InvoiceError(f"{locked.display_number} is void.")
+    detail = f"{money.format_cents(payment.amount, locked.currency)} by {payment.get_method_display().lower()}"
+    payment.delete()
+    _event(locked, InvoiceEvent.Kind.PAYMENT_DELETED, actor=actor, detail=detail)
+    _settle(locked, actor=actor)
+    return locked
+
+
+@transaction.atomic
+def invoice_record_online_payment(*, invoice_id: int, payment: Any, amount: int) -> Invoice:
+    """Called by the checkout's completion, inside its transaction, when the buyer's card
+    payment for the invoice succeeded. Locks the invoice. Idempotent for the same
+    `payment` (completion may run twice: page return and webhook). The money has already
+    moved, so an amount above what is due is still recorded (the timeline says by how
+    much it was overpaid); a draft or void invoice refuses, as the checkout must have
+    refused before charging (`invoice_pay_refusal`). Notifies the portal after commit."""
+    invoice = Invoice.objects.filter(pk=invoice_id).only("pk", "portal_id").first()
+    if invoice is None:
+        raise InvoiceError("This invoice no longer exists.")
+    locked = _lock(invoice)
+    if InvoicePayment.objects.filter(invoice=locked, payment=payment).exists():
+        return locked
+    if locked.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
+        raise InvoiceError(f"{locked.display_number} is {locked.get_status_display().lower()}.")
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise InvoiceError("A payment amount must be more than zero cents.")
+    due = locked.amount_due
+    InvoicePayment.objects.create(
+        portal=locked.portal,
+        invoice=locked,
+        method=PaymentMethod.CARD,
+        amount=amount,
+        paid_on=portal_today(locked.portal),
+        reference=getattr(payment, "payment_intent_id", "") or "",
+        payment=payment,
+    )
+    detail = f"{money.format_cents(amount, locked.currency)} by card, online"
+    if amount > due:
+        detail += f"; overpaid by {money.format_cents(amount - due, locked.currency)}"
+    _event(locked, InvoiceEvent.Kind.PAYMENT, detail=detail)
+    _settle(locked, actor=None)
+    notify_portal(
+        portal=locked.portal,
+        template="invoice_paid",
+        context={
+            "invoice": locked,
+            "amount": amount,
+            "site_url": settings.SITE_URL,
+            "url": settings.SITE_URL + locked.get_absolute_url(),
+        },
+    )
+    return locked
+
+
+# --- E-mail -------------------------------------------------------------------------
+
+
+def public_url(invoice: Invoice) -> str:
+    return settings.SITE_URL + reverse("invoices_public:invoice", args=[invoice.public_token])
+
+
+def email_context(invoice: Invoice, **extra: Any) -> dict[str, Any]:
+    return {
+        "portal": invoice.portal,
+        "invoice": invoice,
+        "contact": invoice.contact,
+        "site_url": settings.SITE_URL,
+        "url": public_url(invoice),
+        **extra,
+    }
+
+
+SENDABLE = [*UNPAID_STATUSES, InvoiceStatus.PAID]
+
+
+@transaction.atomic
+def invoice_send(*, invoice: Invoice, actor: User | None, message: str = "") -> Invoice:
+    """E-mails a finalized invoice to its contact (HTML + text, link to the invoice page,
+    PDF attached) after commit, and records when. Sending again is a resend."""
+    from .pdf import render_invoice_pdf
+
+    locked = _lock(invoice)
+    if locked.status == InvoiceStatus.DRAFT:
+        raise InvoiceError("Finalize the invoice before sending it.")
+    _refuse(locked, SENDABLE, "sent")
+    contact = locked.contact
+    if contact is None:  # finalizing requires one; kept for type checkers
+        raise InvoiceError("The invoice has no contact to send it to.")
+    resend = locked.sent_at is not None
+    send_templated_email(
+        to=[contact.email],
+        template="invoice_sent",
+        context=email_context(locked, message=message.strip(), sender=actor),
+        reply_to=(actor.email if actor else None) or locked.portal.support_email or None,
+        attachments=[
+            (f"{locked.display_number}.pdf", render_invoice_pdf(locked), "application/pdf")
+        ],
+    )
+    locked.sent_at = timezone.now()
+    locked.save(update_fields=["sent_at"])
+    _event(
+        locked,
+        InvoiceEvent.Kind.SENT,
+        actor=actor,
+        detail=f"{'Sent again' if resend else 'Sent'} to {contact.email}",
+    )
+    return locked
+
+
+# --- Settings -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def invoice_settings_update(
+    *,
+    portal: Portal,
+    prefix: str,
+    default_memo: str = "",
+    allow_partial_payments: bool = False,
+    remind_days_before: int | None = 3,
+    remind_on_due_date: bool = True,
+    remind_every_days_after: int | None = 7,
+    remind_max_after: int = 3,
+) -> InvoiceSettings:
+    invoice_settings_for(portal=portal)
+    locked = InvoiceSettings.objects.select_for_update().get(portal=portal)
+    prefix = prefix.strip()
+    if len(prefix) > 12 or any(not (c.isalnum() or c in "-/.") for c in prefix):
+        raise InvoiceError("A prefix has at most 12 letters, digits, dashes, slashes or dots.")
+    if remind_days_before is not None and not 1 <= remind_days_before <= 60:
+        raise InvoiceError("Remind between 1 and 60 days before the due date, or leave it empty.")
+    if remind_every_days_after is not None and not 1 <= remind_every_days_after <= 90:
+        raise InvoiceError("Repeat reminders every 1 to 90 days, or leave it empty.")
+    if not 0 <= remind_max_after <= 20:
+        raise InvoiceError("Send at most 20 reminders after the due date.")
+    locked.prefix = prefix
+    locked.default_memo = default_memo
+    locked.allow_partial_payments = allow_partial_payments
+    locked.remind_days_before = remind_days_before
+    locked.remind_on_due_date = remind_on_due_date
+    locked.remind_every_days_after = remind_every_days_after
+    locked.remind_max_after = remind_max_after
+    locked.save()
+    return locked

@@ -1,0 +1,403 @@
+"""The seller's invoice pages: list (with totals and CSV export), editor, detail and
+transitions. Each view parses, authorizes through the portal, calls one service or
+selector, and renders. The buyer's pages are in `public_views`."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from commerce import money
+from commerce.forms import submitted
+from commerce.portals.access import current_portal, get_for_portal, has_permission, portal_view
+from quotes.forms import SendForm, line_initial
+from quotes.models import Quote
+from quotes.views import _products_json
+
+from . import selectors, services
+from .csv_io import write_invoices_csv, write_payments_csv
+from .forms import (
+    ExportForm,
+    InvoiceFilterForm,
+    InvoiceForm,
+    InvoiceLineFormSet,
+    InvoiceSettingsForm,
+    PaymentForm,
+    ReasonForm,
+)
+from .models import Invoice, InvoiceStatus
+from .pdf import render_invoice_pdf
+
+
+@portal_view("invoices.view")
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    portal = current_portal(request)
+    filters = InvoiceFilterForm(request.GET)
+    values = filters.values()
+    listing = selectors.invoice_list_page(
+        portal=portal, page_number=request.GET.get("page"), **values
+    )
+    return render(
+        request,
+        "invoices/list.html",
+        {
+            "filters": filters,
+            "values": values,
+            "page_obj": listing.page,
+            "is_empty": listing.is_empty,
+            "summary": selectors.invoice_summary(portal=portal),
+            "today": services.portal_today(portal),
+        },
+    )
+
+
+def _preview(lines: Any) -> dict[str, Any]:
+    """Totals of what is being typed, priced on the server (nothing is saved)."""
+    if not lines.is_valid():
+        return {"totals": None, "problem": "Correct the highlighted lines to see the totals."}
+    try:
+        totals = services.price_invoice_lines(
+            [services.one_time(line) for line in lines.line_inputs()]
+        )
+    except services.InvoiceError as exc:
+        return {"totals": None, "problem": str(exc)}
+    return {"totals": totals, "problem": ""}
+
+
+def _editor(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
+    portal = current_portal(request)
+    if invoice is None:
+        initial = {
+            "issue_date": services.portal_today(portal),
+            "memo": services.invoice_settings_for(portal=portal).default_memo,
+            "contact": request.GET.get("contact") or None,
+        }
+        form = InvoiceForm(*submitted(request), portal=portal, initial=initial)
+    else:
+        form = InvoiceForm(*submitted(request), portal=portal, invoice=invoice)
+    lines = InvoiceLineFormSet(
+        *submitted(request),
+        portal=portal,
+        prefix="lines",
+        initial=line_initial(invoice) if invoice is not None else None,  # type: ignore[arg-type]
+    )
+    problem = ""
+    recalculate = "recalculate" in request.POST
+    if request.method == "POST" and not recalculate and form.is_valid() and lines.is_valid():
+        actor = request.user
+        try:
+            if invoice is None:
+                invoice = services.invoice_create(
+                    portal=portal,
+                    actor=actor,  # type: ignore[arg-type]
+                    lines=lines.line_inputs(),
+                    **form.service_kwargs(),
+                )
+                messages.success(request, "Invoice saved as a draft.")
+            else:
+                invoice = services.invoice_update(
+                    invoice=invoice,
+                    actor=actor,  # type: ignore[arg-type]
+                    lines=lines.line_inputs(),
+                    **form.service_kwargs(),
+                )
+                messages.success(request, "Changes saved.")
+        except services.InvoiceError as exc:
+            problem = str(exc)
+        else:
+            return redirect(invoice)
+    if request.method == "POST":
+        preview = _preview(lines)
+    elif invoice is not None:
+        document = selectors.invoice_document(invoice)
+        preview = {"totals": document.totals, "problem": document.problem}
+    else:
+        preview = {"totals": None, "problem": ""}
+    return render(
+        request,
+        "invoices/editor.html",
+        {
+            "invoice": invoice,
+            "form": form,
+            "lines": lines,
+            "problem": problem,
+            "preview": preview,
+            "products_json": _products_json(portal),
+        },
+        status=400 if request.method == "POST" and not recalculate else 200,
+    )
+
+
+@portal_view("invoices.edit")
+def invoice_create(request: HttpRequest) -> HttpResponse:
+    return _editor(request, None)
+
+
+@portal_view("invoices.edit")
+def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_for_portal(Invoice.objects.select_related("portal"), request, pk=pk)
+    if invoice.is_locked:
+        messages.error(
+            request,
+            f"{invoice.display_number} is {invoice.get_status_display().lower()}: a finalized "
+            "invoice cannot be edited. Void it and duplicate it to bill differently.",
+        )
+        return redirect(invoice)
+    return _editor(request, invoice)
+
+
+@require_POST
+@portal_view("invoices.edit")
+def invoice_preview(request: HttpRequest) -> JsonResponse:
+    """Live totals for the editor (the quote builder's script calls it)."""
+    portal = current_portal(request)
+    lines = InvoiceLineFormSet(request.POST, portal=portal, prefix="lines")
+    preview = _preview(lines)
+    line_totals: dict[str, str] = {}
+    if preview["totals"] is not None:
+        kept = [f for f in lines.ordered_forms if f.cleaned_data]
+        for f, amount in zip(kept, preview["totals"].line_amounts, strict=True):
+            line_totals[f.prefix] = money.format_cents(amount)
+    html = render_to_string("quotes/_totals.html", {"preview": preview}, request=request)
+    return JsonResponse({"html": html, "lines": line_totals, "problem": preview["problem"]})
+
+
+@portal_view("invoices.view")
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    portal = current_portal(request)
+    invoice = selectors.invoice_detail(portal=portal, pk=pk)
+    return render(
+        request,
+        "invoices/detail.html",
+        {
+            "doc": selectors.invoice_document(invoice),
+            "invoice": invoice,
+            "events": list(invoice.events.all()),
+            "payments": list(invoice.payments.all()),
+            "can_edit": has_permission(request, "invoices.edit"),
+            "can_record": has_permission(request, "invoices.payments"),
+            "can_void": has_permission(request, "invoices.void"),
+            "payment_form": PaymentForm(
+                initial={"paid_on": services.portal_today(portal), "amount": invoice.amount_due}
+            ),
+            "public_url": services.public_url(invoice) if invoice.public_token else "",
+        },
+    )
+
+
+def _act(
+    request: HttpRequest, pk: int, action: Callable[[Invoice], tuple[Invoice, str]]
+) -> HttpResponse:
+    invoice = get_for_portal(Invoice.objects.all(), request, pk=pk)
+    try:
+        invoice, note = action(invoice)
+    except services.InvoiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, note)
+    return redirect(invoice)
+
+
+@require_POST
+@portal_view("invoices.edit")
+def invoice_finalize(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(invoice: Invoice) -> tuple[Invoice, str]:
+        invoice = services.invoice_finalize(invoice=invoice, actor=request.user)  # type: ignore[arg-type]
+        return invoice, f"{invoice.display_number} is finalized. Send it to the contact."
+
+    return _act(request, pk, action)
+
+
+@require_POST
+@portal_view("invoices.edit")
+def invoice_send(request: HttpRequest, pk: int) -> HttpResponse:
+    form = SendForm(request.POST)
+    message = form.cleaned_data["message"] if form.is_valid() else ""
+
+    def action(invoice: Invoice) -> tuple[Invoice, str]:
+        invoice = services.invoice_send(invoice=invoice, actor=request.user, message=message)  # type: ignore[arg-type]
+        to = invoice.contact.email if invoice.contact else "the contact"
+        return invoice, f"{invoice.display_number} is on its way to {to}."
+
+    return _act(request, pk, action)
+
+
+@require_POST
+@portal_view("invoices.edit")
+def invoice_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(invoice: Invoice) -> tuple[Invoice, str]:
+        copy = services.invoice_duplicate(invoice=invoice, actor=request.user)  # type: ignore[arg-type]
+        return copy, f"Copied {invoice.display_number} to a new draft."
+
+    return _act(request, pk, action)
+
+
+@require_POST
+@portal_view("invoices.void")
+def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+
+    def action(invoice: Invoice) -> tuple[Invoice, str]:
+        invoice = services.invoice_void(invoice=invoice, actor=request.user, reason=reason)  # type: ignore[arg-type]
+        return invoice, f"{invoice.display_number} is void; its page tells the buyer."
+
+    return _act(request, pk, action)
+
+
+@require_POST
+@portal_view("invoices.void")
+def invoice_uncollectible(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+
+    def action(invoice: Invoice) -> tuple[Invoice, str]:
+        invoice = services.invoice_mark_uncollectible(
+            invoice=invoice,
+            actor=request.user,  # type: ignore[arg-type]
+            reason=reason,
+        )
+        return invoice, f"{invoice.display_number} is marked uncollectible; reminders stop."
+
+    return _act(request, pk, action)
+
+
+@require_POST
+@portal_view("invoices.payments")
+def payment_record(request: HttpRequest, pk: int) -> HttpResponse:
+    form = PaymentForm(request.POST)
+
+    def action(invoice: Invoice) -> tuple[Invoice, str]:
+        if not form.is_valid():
+            errors = "; ".join(
+                f"{form.fields[name].label}: {' '.join(errs)}"
+                if name != "__all__"
+                else " ".join(errs)
+                for name, errs in form.errors.items()
+            )
+            raise services.InvoiceError(f"The payment was not recorded. {errors}")
+        payment = services.invoice_record_payment(
+            invoice=invoice,
+            actor=request.user,  # type: ignore[arg-type]
+            **form.cleaned_data,
+        )
+        amount = money.format_cents(payment.amount, invoice.currency)
+        return payment.invoice, f"Recorded {amount} on {payment.invoice.display_number}."
+
+    return _act(request, pk, action)
+
+
+@require_POST
+@portal_view("invoices.payments")
+def payment_delete(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+    def action(invoice: Invoice) -> tuple[Invoice, str]:
+        invoice = services.invoice_delete_payment(
+            invoice=invoice,
+            actor=request.user,  # type: ignore[arg-type]
+            payment_id=payment_pk,
+        )
+        return (
+            invoice,
+            f"Payment deleted; {invoice.display_number} is {invoice.get_status_display().lower()}.",
+        )
+
+    return _act(request, pk, action)
+
+
+@require_POST
+@portal_view("invoices.edit")
+def invoice_from_quote(request: HttpRequest, quote_pk: int) -> HttpResponse:
+    quote = get_for_portal(Quote.objects.all(), request, pk=quote_pk)
+    try:
+        invoice = services.invoice_create_from_quote(quote=quote, actor=request.user)  # type: ignore[arg-type]
+    except services.InvoiceError as exc:
+        messages.error(request, str(exc))
+        return redirect(quote)
+    messages.success(
+        request, f"Draft invoice created from {quote.display_number}. Check it, then finalize."
+    )
+    return redirect(invoice)
+
+
+@portal_view("invoices.view")
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = selectors.invoice_detail(portal=current_portal(request), pk=pk)
+    return pdf_response(invoice)
+
+
+def pdf_response(invoice: Invoice) -> HttpResponse:
+    name = invoice.display_number if invoice.number is not None else f"draft-invoice-{invoice.pk}"
+    return HttpResponse(
+        render_invoice_pdf(invoice),
+        content_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}.pdf"',
+            "X-Robots-Tag": "noindex",
+        },
+    )
+
+
+def _csv(request: HttpRequest, kind: str) -> HttpResponse:
+    portal = current_portal(request)
+    form = ExportForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, " ".join(" ".join(e) for e in form.errors.values()))
+        return redirect("invoices:index")
+    buffer = io.StringIO()
+    if kind == "invoices":
+        filters = InvoiceFilterForm(request.GET).values()
+        filters.pop("status")
+        invoices = selectors.invoice_export_queryset(portal=portal, **form.cleaned_data, **filters)
+        write_invoices_csv(invoices.iterator(), buffer)
+    else:
+        write_payments_csv(
+            selectors.payment_export_queryset(portal=portal, **form.cleaned_data).iterator(), buffer
+        )
+    stamp = timezone.now().strftime("%Y%m%d")
+    return HttpResponse(
+        buffer.getvalue(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{kind}-{stamp}.csv"'},
+    )
+
+
+@portal_view("invoices.view")
+def export_invoices(request: HttpRequest) -> HttpResponse:
+    return _csv(request, "invoices")
+
+
+@portal_view("invoices.view")
+def export_payments(request: HttpRequest) -> HttpResponse:
+    return _csv(request, "payments")
+
+
+@portal_view("portal.edit")
+def invoice_settings(request: HttpRequest) -> HttpResponse:
+    portal = current_portal(request)
+    current = services.invoice_settings_for(portal=portal)
+    fields = InvoiceSettingsForm.base_fields
+    form = InvoiceSettingsForm(
+        request.POST if request.method == "POST" else None,
+        initial={name: getattr(current, name) for name in fields},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invoice_settings_update(portal=portal, **form.cleaned_data)
+        except services.InvoiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Invoice settings saved.")
+            return redirect("invoices:settings")
+    return render(
+        request,
+        "invoices/settings.html",
+        {"form": form, "statuses": InvoiceStatus.choices, "next_number": current.last_number + 1},
+    )
