@@ -13,13 +13,13 @@ from django.views.decorators.http import require_POST
 
 from commerce.portals.access import current_portal, has_permission, portal_view
 
-from . import fees, selectors
+from . import fee_checks, selectors
 from .stripe_api import StripeServiceError
 
 
 @portal_view("reports.view")
 def fee_health(request: HttpRequest) -> HttpResponse:
-    health = fees.fee_health(portal=current_portal(request))
+    health = fee_checks.fee_health(portal=current_portal(request))
     return render(
         request,
         "payments/fee_health.html",
@@ -30,7 +30,7 @@ def fee_health(request: HttpRequest) -> HttpResponse:
 @require_POST
 @portal_view("stripe.connect")
 def fee_sync_now(request: HttpRequest) -> HttpResponse:
-    if fees.fees_request_sync(portal=current_portal(request)) is None:
+    if fee_checks.fees_request_sync(portal=current_portal(request)) is None:
         messages.error(request, "Connect Stripe first: there is no account to sync fees from.")
     else:
         messages.success(request, "Fee sync started. Fees appear here within a minute.")
@@ -41,8 +41,8 @@ def fee_sync_now(request: HttpRequest) -> HttpResponse:
 @portal_view("stripe.connect")
 def fee_repair(request: HttpRequest) -> HttpResponse:
     try:
-        repaired = fees.fees_repair_portal(portal=current_portal(request))
-    except (StripeServiceError, fees.FeeSyncError) as exc:
+        repaired = fee_checks.fees_repair_portal(portal=current_portal(request))
+    except (StripeServiceError, fee_checks.FeeSyncError) as exc:
         messages.error(request, getattr(exc, "user_message", str(exc)))
     else:
         messages.success(request, f"Re-fetched {repaired} payment(s) from Stripe.")
@@ -54,8 +54,8 @@ def fee_repair(request: HttpRequest) -> HttpResponse:
 def payment_fee_repair(request: HttpRequest, pk: int) -> HttpResponse:
     payment = selectors.payment_for_detail(portal=current_portal(request), pk=pk)
     try:
-        fees.fees_repair_payment(payment=payment)
-    except (StripeServiceError, fees.FeeSyncError) as exc:
+        fee_checks.fees_repair_payment(payment=payment)
+    except (StripeServiceError, fee_checks.FeeSyncError) as exc:
         messages.error(request, getattr(exc, "user_message", str(exc)))
     else:
         messages.success(request, "Re-fetched this payment's amounts from Stripe.")

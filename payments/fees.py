@@ -20,6 +20,9 @@ one transaction, so a crash resumes after the last page applied. Re-applying a p
 writes nothing (rows are only written when a value changes), so runs are idempotent.
 Late arrivals: the next run starts `OVERLAP_SECONDS` before the newest transaction seen.
 Idle accounts cost nothing: `accounts_due` picks accounts with activity in one query.
+Request budget: every Stripe request of the sync (and of repair) first takes a token
+from a per-process bucket at `settings.FEE_SYNC_REQUESTS_PER_SECOND`.
+Health (payments waiting, mismatches) and repair live in payments/fee_checks.py.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, Model, OuterRef, Q, Sum
 from django.utils import timezone
 
 from . import stripe_api
@@ -67,13 +70,8 @@ DISPUTE_TYPES = frozenset({"adjustment", "dispute", "dispute_reversal"})
 
 
 class RequestBudget:
-    """A token bucket shared by the fee sync runs of this process.
-
-    Stripe limits reads per account and per platform (docs.stripe.com/rate-limits:
-    100/s live, 25/s test). The seam has no shared limiter yet, so fee sync keeps its own
-    budget, per process: `FEE_SYNC_REQUESTS_PER_SECOND` (default 20) with a burst of the
-    same size. Several worker processes each get their own bucket; set the rate so that
-    their sum stays under Stripe's limit. The seam still retries 429s if it is exceeded.
+    """A token bucket: `rate` requests per second on average, at most `burst` at once
+    (the same as the rate unless given). Thread-safe; `take` sleeps until a token is free.
     """
 
     def __init__(self, rate: float, burst: float | None = None) -> None:
@@ -95,7 +93,37 @@ class RequestBudget:
                 time.sleep((1 - self.tokens) / self.rate)
 
 
-budget = RequestBudget(rate=float(getattr(settings, "FEE_SYNC_REQUESTS_PER_SECOND", 50)))
+# Stripe limits requests per account and per platform (docs.stripe.com/rate-limits:
+# 100/s live, 25/s test) and asks background jobs to keep to a share of it. The seam has
+# no shared limiter, so fee sync keeps its own bucket per process, at
+# settings.FEE_SYNC_REQUESTS_PER_SECOND (environment variable of the same name, default
+# 20, 0 for none) with a burst of the same size. Each worker process has its own bucket:
+# set the rate so that their sum stays under Stripe's limit. The seam still retries a 429.
+budget: RequestBudget | None = None  # set by hand (tests, a bench): wins over the setting
+_configured: RequestBudget | None = None
+_configured_lock = threading.Lock()
+
+
+def request_budget() -> RequestBudget | None:
+    """The bucket the fee sync takes from: `budget` if set, else the process's bucket at
+    the configured rate (made anew when the setting changes); None when it is 0."""
+    global _configured
+    if budget is not None:
+        return budget
+    rate = float(settings.FEE_SYNC_REQUESTS_PER_SECOND)
+    if rate <= 0:
+        return None
+    with _configured_lock:
+        if _configured is None or _configured.rate != rate:
+            _configured = RequestBudget(rate)
+        return _configured
+
+
+def take_request() -> None:
+    """Waits until the budget allows one more Stripe request of the fee sync."""
+    bucket = request_budget()
+    if bucket is not None:
+        bucket.take()
 
 
 # --- Results -----------------------------------------------------------------------
@@ -107,10 +135,6 @@ class SyncResult:
     pages: int = 0
     seen: int = 0
     applied: int = 0
-
-
-class FeeSyncError(Exception):
-    pass
 
 
 # --- Activity (no Stripe call) ----------------------------------------------------------
@@ -189,7 +213,7 @@ def fees_sync_account(
     result = SyncResult()
 
     def fetch(starting_after: str | None) -> dict:
-        budget.take()
+        take_request()
         return stripe_api.balance_transactions_list(
             account=account.stripe_id,
             created_gte=state.cursor,
@@ -294,7 +318,7 @@ def apply_balance_transactions(*, account: StripeAccount, transactions: Iterable
                 "balance_fee": bt["fee"],
                 "balance_net": bt["net"],
             }
-            if _assign(refund, values):
+            if assign_changes(refund, values):
                 dirty_refunds.append(refund)
                 refund_payment_ids.add(refund.payment_id)
         _write(Refund, dirty_refunds, _REFUND_FIELDS)
@@ -349,7 +373,7 @@ def apply_balance_transactions(*, account: StripeAccount, transactions: Iterable
                     "fee_details": dispute_bt.get("fee_details") or [],
                 }
             parts["dispute_adjustments"] = adjustments
-        parts_changed = _assign(payment, parts)
+        parts_changed = assign_changes(payment, parts)
         refund_sums: dict = sums.get(payment.pk, {})
         derived = derive_amounts(
             payment,
@@ -358,7 +382,7 @@ def apply_balance_transactions(*, account: StripeAccount, transactions: Iterable
             refunds_net=refund_sums.get("net"),
             charge_fee_details=charge_bt.get("fee_details") if charge_bt is not None else None,
         )
-        if _assign(payment, derived) or parts_changed:
+        if assign_changes(payment, derived) or parts_changed:
             payment.fees_synced_at = now
             dirty.append(payment)
     _write(Payment, dirty, _PAYMENT_FIELDS)
@@ -429,7 +453,7 @@ def derive_amounts(
     }
 
 
-def _assign(obj: object, values: dict) -> bool:
+def assign_changes(obj: object, values: dict) -> bool:
     changed = False
     for name, value in values.items():
         if getattr(obj, name) != value:
@@ -440,134 +464,3 @@ def _assign(obj: object, values: dict) -> bool:
 
 def _from_unix(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value, tz=UTC) if value else None
-
-
-# --- Health and repair -----------------------------------------------------------------
-
-
-def payments_waiting_for_fees(*, portal) -> QuerySet[Payment]:
-    """Paid payments whose charge has no synced balance transaction yet."""
-    return (
-        Payment.objects.for_portal(portal)  # type: ignore[attr-defined]
-        .filter(status__in=PAID_STATUSES, fee__isnull=True)
-        .exclude(charge_id="")
-    )
-
-
-def payments_with_mismatch(*, portal) -> QuerySet[Payment]:
-    """Synced payments whose stored gross or refunded total disagrees with what Stripe's
-    balance transactions say (charge_gross, stripe_refunded), or whose net does not
-    add up from its parts. Computed in the database."""
-    # A refund just made has no balance transaction yet: until the next sync sees it,
-    # the refunded totals differ without anything being wrong.
-    refund_in_flight = Refund.objects.filter(
-        payment=OuterRef("pk"), balance_amount__isnull=True
-    ).exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED])
-    return (
-        Payment.objects.for_portal(portal)  # type: ignore[attr-defined]
-        .filter(charge_gross__isnull=False)
-        .filter(
-            ~Q(amount=F("charge_gross"))
-            | (~Q(refunded_amount=F("stripe_refunded")) & ~Exists(refund_in_flight))
-            | Q(net__isnull=True)
-            | Q(fee__isnull=True)
-        )
-    )
-
-
-def fees_repair_payment(*, payment: Payment) -> Payment:
-    """Re-fetches the charge (with its balance transaction), its refunds and its dispute
-    from Stripe, takes Stripe's gross and refunded total, and re-applies the balance
-    transactions. Stripe is the source of truth for these amounts."""
-    if not payment.charge_id:
-        raise FeeSyncError("This payment has no charge in Stripe.")
-    account = StripeAccount.objects.filter(
-        portal_id=payment.portal_id, stripe_id=payment.stripe_account_id
-    ).first()
-    if account is None:
-        raise FeeSyncError("This payment's Stripe account is not connected to the portal.")
-    budget.take()
-    charge = stripe_api.charge_retrieve_with_balance(
-        account=account.stripe_id, charge_id=payment.charge_id
-    )
-    transactions: list[dict] = []
-    if isinstance(charge.get("balance_transaction"), dict):
-        transactions.append(charge["balance_transaction"])
-    budget.take()
-    for refund in stripe_api.refunds_with_balance(
-        account=account.stripe_id, charge_id=payment.charge_id
-    ):
-        if isinstance(refund.get("balance_transaction"), dict):
-            transactions.append(refund["balance_transaction"])
-    if payment.dispute_id:
-        budget.take()
-        dispute = stripe_api.dispute_retrieve(
-            account=account.stripe_id, dispute_id=payment.dispute_id
-        )
-        transactions.extend(
-            bt for bt in dispute.get("balance_transactions") or [] if isinstance(bt, dict)
-        )
-    with transaction.atomic():
-        locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        gross = charge.get("amount_captured") or charge.get("amount") or locked.amount
-        updates = {"amount": gross, "refunded_amount": charge.get("amount_refunded", 0)}
-        if _assign(locked, updates):
-            locked.save(update_fields=["amount", "refunded_amount", "updated_at"])
-        # Force the derived fields to be rewritten from Stripe's figures.
-        Payment.objects.filter(pk=locked.pk).update(fee=None, net=None)
-        apply_balance_transactions(account=account, transactions=transactions)
-    payment.refresh_from_db()
-    return payment
-
-
-def fees_repair_portal(*, portal, limit: int = 50) -> int:
-    """Repairs the portal's mismatched payments and those still waiting for fees."""
-    ids = list(payments_with_mismatch(portal=portal).values_list("pk", flat=True)[:limit])
-    ids += list(
-        payments_waiting_for_fees(portal=portal)
-        .exclude(pk__in=ids)
-        .values_list("pk", flat=True)[: max(0, limit - len(ids))]
-    )
-    repaired = 0
-    for payment in Payment.objects.filter(pk__in=ids):
-        fees_repair_payment(payment=payment)
-        repaired += 1
-    return repaired
-
-
-@dataclass
-class FeeHealth:
-    account: StripeAccount | None
-    state: FeeSyncState | None
-    waiting: int
-    mismatched: int
-    mismatches: list[Payment]
-
-
-def fee_health(*, portal, sample: int = 10) -> FeeHealth:
-    """The sync health panel: last success, payments waiting for fees, mismatches.
-    Four queries whatever the number of payments."""
-    from .accounts import account_for_portal
-
-    account = account_for_portal(portal)
-    state = FeeSyncState.objects.filter(account=account).first() if account else None
-    mismatched = payments_with_mismatch(portal=portal)
-    return FeeHealth(
-        account=account,
-        state=state,
-        waiting=payments_waiting_for_fees(portal=portal).count(),
-        mismatched=mismatched.count(),
-        mismatches=list(mismatched.order_by("-created_at")[:sample]),
-    )
-
-
-def fees_request_sync(*, portal) -> StripeAccount | None:
-    """Enqueues a fee sync of the portal's account after commit (Sync now)."""
-    from .accounts import account_for_portal
-    from .tasks import sync_fees_for_account
-
-    account = account_for_portal(portal)
-    if account is None or account.revoked:
-        return None
-    transaction.on_commit(lambda: sync_fees_for_account.delay(account.pk))
-    return account

@@ -16,7 +16,7 @@ from django.utils import timezone
 from commerce import money
 from commerce.portals.access import current_portal, has_permission, portal_view
 
-from . import fees, reports
+from . import fee_checks, reports
 
 FIGURES = ("monthly", "sources", "mrr", "products", "recovery")
 
@@ -57,7 +57,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "report": report,
         "chart": monthly_chart(report.months),
         "mrr_chart": mrr_chart(report.mrr),
-        "health": fees.fee_health(portal=portal, sample=5),
+        "health": fee_checks.fee_health(portal=portal, sample=5),
         "can_sync": has_permission(request, "stripe.connect"),
         "query": request.GET.urlencode() if not form.errors else "",
         "currency": portal.currency,

@@ -7,13 +7,19 @@ matching Payments the way checkout would, in bulk; refunds are real Stripe refun
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
+import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
-from payments import fees
+from payments import fee_checks, fees
 from payments.models import FeeSyncState, Payment, Refund, StripeAccount
 from tests.payments.test_payments_tool import fakestripe_account, paid_payment
 
@@ -153,7 +159,7 @@ def test_a_payment_without_its_balance_transaction_stays_pending_not_zero(stripe
 
     payment.refresh_from_db()
     assert payment.fee is None and payment.net is None
-    assert list(fees.payments_waiting_for_fees(portal=portal)) == [payment]
+    assert list(fee_checks.payments_waiting_for_fees(portal=portal)) == [payment]
 
 
 # --- Idempotency, crash and resume, late arrivals ---------------------------------------
@@ -274,6 +280,66 @@ def test_the_next_run_starts_from_the_cursor_with_an_overlap(stripe_hub, portal)
     assert late.fee == stripe_fee(7_000) and newest.fee == stripe_fee(6_000)
 
 
+# --- The request budget ------------------------------------------------------------------
+
+
+def test_the_request_budget_holds_during_a_sync(stripe_hub, portal, settings, monkeypatch):
+    # Given the configured budget of 5 requests a second (burst 5) and a sync of 15 pages
+    monkeypatch.setattr(fees, "budget", None)  # the process's bucket, from the setting
+    settings.FEE_SYNC_REQUESTS_PER_SECOND = 5
+    account, _ = seeded_account(stripe_hub, portal, charges=1_450)
+    stripe_hub.reset_stats()
+    samples: list[tuple[float, float, int]] = []  # (asked at, answered at, calls so far)
+    done = threading.Event()
+
+    def sample_calls_at_fakestripe() -> None:
+        while not done.is_set():
+            asked = time.monotonic()
+            total = stripe_hub.stats()["total"]
+            samples.append((asked, time.monotonic(), total))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample_calls_at_fakestripe)
+    sampler.start()
+
+    # When the sync runs
+    started = time.monotonic()
+    try:
+        result = fees.fees_sync_account(account=account)
+    finally:
+        elapsed = time.monotonic() - started
+        done.set()
+        sampler.join()
+
+    # Then it took as long as 15 requests at 5/s after a burst of 5 take, and no 1 s
+    # window saw more than the burst plus one second's worth of requests
+    assert result.pages == 15 and stripe_hub.stats()["total"] == 15
+    assert elapsed >= (15 - 5) / 5 - 0.05
+    busiest = max(
+        later[2] - earlier[2]
+        for i, earlier in enumerate(samples)
+        for later in samples[i:]
+        if later[1] - earlier[0] <= 1.0
+    )
+    assert 5 <= busiest <= 5 + 5
+    assert Payment.objects.filter(fee__isnull=True).count() == 0
+
+
+def test_the_budget_comes_from_the_environment():
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "FEE_SYNC_REQUESTS_PER_SECOND": "7"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    script = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'commerce.settings'; "
+        "django.setup(); from payments import fees; b = fees.request_budget(); "
+        "print(b.rate, b.capacity)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert result.stdout.split() == ["7.0", "7.0"], result.stderr
+
+
 # --- Activity and the beat ---------------------------------------------------------------
 
 
@@ -327,16 +393,16 @@ def test_a_stored_amount_that_disagrees_with_stripe_is_detected_and_repaired(str
     wrong = paid_payment(stripe_hub, account, amount=6_000)
     refund(stripe_hub, wrong, 1_000)
     fees.fees_sync_account(account=account)
-    assert list(fees.payments_with_mismatch(portal=portal)) == []
+    assert list(fee_checks.payments_with_mismatch(portal=portal)) == []
     Payment.objects.filter(pk=wrong.pk).update(amount=6_500, refunded_amount=0, net=1)
 
-    assert list(fees.payments_with_mismatch(portal=portal)) == [wrong]
+    assert list(fee_checks.payments_with_mismatch(portal=portal)) == [wrong]
 
-    assert fees.fees_repair_portal(portal=portal) == 1
+    assert fee_checks.fees_repair_portal(portal=portal) == 1
     wrong.refresh_from_db()
     assert wrong.amount == 6_000 and wrong.refunded_amount == 1_000
     assert wrong.net == 6_000 - stripe_fee(6_000) - 1_000
-    assert list(fees.payments_with_mismatch(portal=portal)) == []
+    assert list(fee_checks.payments_with_mismatch(portal=portal)) == []
     good.refresh_from_db()
     assert good.net == 5_000 - stripe_fee(5_000)
 
@@ -347,10 +413,10 @@ def test_repair_fetches_a_payment_whose_transaction_arrived_late(stripe_hub, por
     payment = paid_payment(stripe_hub, account, amount=8_000)
     stripe_hub.settle_balance()
 
-    fees.fees_repair_payment(payment=payment)
+    fee_checks.fees_repair_payment(payment=payment)
 
     assert payment.fee == stripe_fee(8_000)
-    assert list(fees.payments_waiting_for_fees(portal=portal)) == []
+    assert list(fee_checks.payments_waiting_for_fees(portal=portal)) == []
 
 
 def test_a_refund_not_synced_yet_is_not_reported_as_a_mismatch(stripe_hub, portal):
@@ -360,8 +426,8 @@ def test_a_refund_not_synced_yet_is_not_reported_as_a_mismatch(stripe_hub, porta
 
     refund(stripe_hub, payment, 700)
 
-    assert list(fees.payments_with_mismatch(portal=portal)) == []
+    assert list(fee_checks.payments_with_mismatch(portal=portal)) == []
     fees.fees_sync_account(account=account)
     payment.refresh_from_db()
     assert payment.stripe_refunded == 700 and payment.net == 5_000 - stripe_fee(5_000) - 700
-    assert list(fees.payments_with_mismatch(portal=portal)) == []
+    assert list(fee_checks.payments_with_mismatch(portal=portal)) == []

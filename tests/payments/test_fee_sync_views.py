@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from payments import fees
+from payments import fee_checks, fees
 from payments.models import FeeSyncState, Payment
 from tests.payments.test_fee_sync import refund, seeded_account, stripe_fee
 from tests.payments.test_payments_tool import fakestripe_account, paid_payment
@@ -88,7 +88,7 @@ def test_health_panel_shows_last_sync_waiting_and_mismatches_and_repairs_them(
     waiting.refresh_from_db()
     assert synced.refunded_amount == 500 and synced.net == 3_000 - stripe_fee(3_000) - 500
     assert waiting.fee == stripe_fee(4_000)
-    assert fees.fee_health(portal=portal).mismatched == 0
+    assert fee_checks.fee_health(portal=portal).mismatched == 0
 
 
 def test_repair_of_one_payment_from_its_detail(stripe_hub, portal, admin_client_, rep_client):
