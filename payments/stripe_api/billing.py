@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .core import _call, _options
+from .core import _call, _write
 
 # --- Off-session charges and SetupIntents (subscription billing) ---------------------
 
@@ -42,12 +42,11 @@ def payment_intent_charge_off_session(
         # The charge's card brand and last4 for the Payment, without a second request.
         "expand": ["latest_charge"],
     }
-    return _call(
+    return _write(
         "payment_intents.create_off_session",
-        lambda c: c.v1.payment_intents.create(params, _options(idempotency_key)),  # type: ignore[arg-type]
+        lambda c, o: c.v1.payment_intents.create(params, o),  # type: ignore[arg-type]
         account=account,
         idempotency_key=idempotency_key,
-        write=True,
     )
 
 
@@ -86,12 +85,11 @@ def setup_intent_create(
         "metadata": metadata,
         "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
     }
-    return _call(
+    return _write(
         "setup_intents.create",
-        lambda c: c.v1.setup_intents.create(params, _options(idempotency_key)),  # type: ignore[arg-type]
+        lambda c, o: c.v1.setup_intents.create(params, o),  # type: ignore[arg-type]
         account=account,
         idempotency_key=idempotency_key,
-        write=True,
     )
 
 

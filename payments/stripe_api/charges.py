@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import _call, _options
+from .core import _call, _write
 
 # --- Charges, refunds and disputes (payments tool) -----------------------------------
 
@@ -36,12 +36,11 @@ def refund_create(
         params["payment_intent"] = payment_intent
     if reason:
         params["reason"] = reason
-    return _call(
+    return _write(
         "refunds.create",
-        lambda c: c.v1.refunds.create(params, _options(idempotency_key)),  # type: ignore[arg-type]
+        lambda c, o: c.v1.refunds.create(params, o),  # type: ignore[arg-type]
         account=account,
         idempotency_key=idempotency_key,
-        write=True,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import _call, _options
+from .core import _call, _write
 
 # --- Customers, PaymentMethods and PaymentIntents (checkout) -------------------------
 
@@ -27,12 +27,11 @@ def customer_create(
         params["phone"] = phone
     if address:
         params["address"] = address
-    return _call(
+    return _write(
         "customers.create",
-        lambda c: c.v1.customers.create(params, _options(idempotency_key)),  # type: ignore[arg-type]
+        lambda c, o: c.v1.customers.create(params, o),  # type: ignore[arg-type]
         account=account,
         idempotency_key=idempotency_key,
-        write=True,
     )
 
 
@@ -69,12 +68,11 @@ def payment_intent_create(
         params["application_fee_amount"] = application_fee_amount
     if receipt_email:
         params["receipt_email"] = receipt_email
-    return _call(
+    return _write(
         "payment_intents.create",
-        lambda c: c.v1.payment_intents.create(params, _options(idempotency_key)),  # type: ignore[arg-type]
+        lambda c, o: c.v1.payment_intents.create(params, o),  # type: ignore[arg-type]
         account=account,
         idempotency_key=idempotency_key,
-        write=True,
     )
 
 
@@ -96,16 +94,15 @@ def payment_intent_update(
         params["application_fee_amount"] = application_fee_amount
     if receipt_email:
         params["receipt_email"] = receipt_email
-    return _call(
+    return _write(
         "payment_intents.update",
-        lambda c: c.v1.payment_intents.update(
+        lambda c, o: c.v1.payment_intents.update(
             payment_intent_id,
             params,  # type: ignore[arg-type]
-            _options(idempotency_key),  # type: ignore[arg-type]
+            o,  # type: ignore[arg-type]
         ),
         account=account,
         idempotency_key=idempotency_key,
-        write=True,
     )
 
 
@@ -124,14 +121,13 @@ def payment_intent_retrieve(
 
 def payment_intent_cancel(*, account: str, payment_intent_id: str, idempotency_key: str) -> dict:
     params = {"cancellation_reason": "abandoned"}
-    return _call(
+    return _write(
         "payment_intents.cancel",
-        lambda c: c.v1.payment_intents.cancel(
+        lambda c, o: c.v1.payment_intents.cancel(
             payment_intent_id,
             params,  # type: ignore[arg-type]
-            _options(idempotency_key),  # type: ignore[arg-type]
+            o,  # type: ignore[arg-type]
         ),
         account=account,
         idempotency_key=idempotency_key,
-        write=True,
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 import stripe
 
-from .core import WEBHOOK_TOLERANCE_SECONDS, SignatureError, _call, _options
+from .core import WEBHOOK_TOLERANCE_SECONDS, SignatureError, _call, _write
 
 # --- Connect: accounts and onboarding links ---------------------------------------
 
@@ -30,11 +30,10 @@ def account_create(
         },
         "metadata": {"portal": portal_ref},
     }
-    return _call(
+    return _write(
         "accounts.create",
-        lambda c: c.v1.accounts.create(params, _options(idempotency_key)),  # type: ignore[arg-type]
+        lambda c, o: c.v1.accounts.create(params, o),  # type: ignore[arg-type]
         idempotency_key=idempotency_key,
-        write=True,
     )
 
 
@@ -53,11 +52,10 @@ def account_link_create(
         "refresh_url": refresh_url,
         "return_url": return_url,
     }
-    return _call(
+    return _write(
         "account_links.create",
-        lambda c: c.v1.account_links.create(params, _options(idempotency_key)),  # type: ignore[arg-type]
+        lambda c, o: c.v1.account_links.create(params, o),  # type: ignore[arg-type]
         idempotency_key=idempotency_key,
-        write=True,
     )
 
 

@@ -122,10 +122,6 @@ def _client(account: str | None = None) -> stripe.StripeClient:
     )
 
 
-def _options(idempotency_key: str | None) -> dict[str, Any]:
-    return {"idempotency_key": idempotency_key} if idempotency_key else {}
-
-
 def _plain(obj: Any) -> Any:
     if isinstance(obj, stripe.StripeObject):
         return obj.to_dict()
@@ -180,17 +176,29 @@ def _translate(exc: stripe.StripeError, account: str | None) -> StripeServiceErr
     )
 
 
+def _write(
+    operation: str,
+    fn: Callable[[stripe.StripeClient, dict[str, Any]], Any],
+    *,
+    idempotency_key: str,
+    account: str | None = None,
+) -> Any:
+    """A write: `fn(client, options)` must pass `options` (the idempotency key) to the
+    SDK call. Every retry re-sends the same key, so Stripe applies the write once."""
+    if not idempotency_key or not idempotency_key.strip():
+        raise ValueError(f"Stripe write {operation} needs an idempotency key")
+    options = {"idempotency_key": idempotency_key}
+    return _call(operation, lambda client: fn(client, options), account=account)
+
+
 def _call(
     operation: str,
     fn: Callable[[stripe.StripeClient], Any],
     *,
     account: str | None = None,
-    idempotency_key: str | None = None,
-    write: bool = False,
 ) -> Any:
-    """Runs `fn(client)` with our retry policy; returns plain data or raises ours."""
-    if write and not idempotency_key:
-        raise ValueError(f"Stripe write {operation} needs an idempotency key")
+    """Runs `fn(client)` with our retry policy; returns plain data or raises ours.
+    Reads call it directly; writes go through `_write`."""
     client = _client(account)
     attempt = 0
     while True:
