@@ -69,6 +69,73 @@ def parse_item_changes(data, items) -> tuple[list, list[str]]:
     return changes, errors
 
 
+class AddItemForm(forms.Form):
+    """The "Add an item" dialog: a product of the library or a custom line."""
+
+    SOURCES = [("product", "From the product library"), ("custom", "Custom line")]
+    source = forms.ChoiceField(choices=SOURCES, initial="product", widget=forms.RadioSelect)
+    product: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Choose a product"
+    )
+    name = forms.CharField(required=False, max_length=200, label="Custom line name")
+    quantity = forms.IntegerField(min_value=1, max_value=10_000, initial=1)
+    unit_price = forms.CharField(
+        required=False,
+        max_length=20,
+        label="Unit price per period",
+        help_text="Leave empty to use the product's price.",
+    )
+    confirm = forms.BooleanField(
+        required=True, error_messages={"required": "Tick the box to confirm the change."}
+    )
+
+    def __init__(self, *args, portal, currency: str = "usd", **kwargs) -> None:
+        from commerce import money
+        from commerce.catalog.models import Product
+
+        kwargs.setdefault("auto_id", "add_%s")  # the change dialog on the page has id_confirm
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        field = self.fields["product"]
+        field.queryset = Product.objects.filter(portal=portal, archived=False).order_by("name")  # type: ignore[attr-defined]
+        field.label_from_instance = lambda p: (  # type: ignore[attr-defined]
+            f"{p.name} · {money.format_cents(p.unit_price, p.currency)} {p.schedule or 'one-time'}"
+        )
+
+    def clean(self):
+        from commerce import money
+
+        data = super().clean() or {}
+        source = data.get("source")
+        raw_price = (data.get("unit_price") or "").strip()
+        data["unit_amount"] = None
+        if raw_price:
+            try:
+                data["unit_amount"] = money.parse_amount(raw_price, self.currency)
+            except money.MoneyError as exc:
+                self.add_error("unit_price", str(exc))
+        if source == "product" and not data.get("product"):
+            self.add_error("product", "Choose a product, or add a custom line.")
+        if source == "custom":
+            if not (data.get("name") or "").strip():
+                self.add_error("name", "Name the custom line.")
+            if not raw_price:
+                self.add_error("unit_price", "Enter the custom line's unit price.")
+        return data
+
+    def addition(self):
+        from .services import ItemAddition
+
+        data = self.cleaned_data
+        product = data.get("product") if data["source"] == "product" else None
+        return ItemAddition(
+            quantity=data["quantity"],
+            product_id=product.pk if product else None,
+            name="" if product else data["name"],
+            unit_amount=data["unit_amount"],
+        )
+
+
 class NewSubscriptionForm(forms.Form):
     contact: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None, empty_label="Choose a contact"

@@ -313,6 +313,117 @@ def subscription_items_change(
     return subscription
 
 
+@dataclass(frozen=True)
+class ItemAddition:
+    """A line to add: a product of the library (`product_id`, priced at its unit price
+    unless `unit_amount` is given), or a custom line (`name` and `unit_amount`)."""
+
+    quantity: int
+    product_id: int | None = None
+    name: str = ""
+    unit_amount: int | None = None
+
+
+def _addition_line(subscription: Subscription, addition: ItemAddition) -> dict:
+    """The snapshot fields of the new item, or raises ChangeRefused with the reason."""
+    from commerce.catalog.models import Product, schedule_phrase
+
+    if not 1 <= addition.quantity <= 10_000:
+        raise ChangeRefused("Enter a quantity from 1 to 10,000.")
+    if addition.product_id is None:
+        name = addition.name.strip()
+        if not name:
+            raise ChangeRefused("Name the custom line.")
+        if len(name) > 200:
+            raise ChangeRefused("Keep the line's name under 200 characters.")
+        if addition.unit_amount is None:
+            raise ChangeRefused("Enter the custom line's unit price.")
+        return {"product": None, "name": name, "sku": "", "unit_amount": addition.unit_amount}
+    product = Product.objects.filter(
+        portal_id=subscription.portal_id, pk=addition.product_id, archived=False
+    ).first()
+    if product is None:
+        raise ChangeRefused("Choose a product of your library.")
+    ours = schedule_phrase(subscription.billing_frequency, subscription.term_periods)
+    if product.billing_frequency != subscription.billing_frequency:
+        billed = product.schedule or "once (one-time)"
+        raise ChangeRefused(
+            f"{product.name} is billed {billed}; this subscription bills {ours}. "
+            "Add a product with the same billing frequency, or a custom line."
+        )
+    # A product sold for a fixed term must not silently run for a different one; a
+    # product without a term follows the subscription's.
+    if product.term_periods is not None and product.term_periods != subscription.term_periods:
+        raise ChangeRefused(
+            f"{product.name} is billed {product.schedule}; this subscription bills {ours}. "
+            "Add it as a custom line to bill it on this subscription's schedule."
+        )
+    if product.currency != subscription.currency:
+        raise ChangeRefused(f"{product.name} is priced in {product.currency.upper()}.")
+    unit_amount = product.unit_price if addition.unit_amount is None else addition.unit_amount
+    return {
+        "product": product,
+        "name": product.name,
+        "sku": product.sku,
+        "unit_amount": unit_amount,
+    }
+
+
+def subscription_item_add(
+    *, portal: Portal, subscription_id: int, addition: ItemAddition, actor, today: date
+) -> Subscription:
+    """Adds a line to the subscription, billed on its schedule from the next period:
+    a product of the library with the subscription's billing frequency (and its term,
+    when the product has one), or a custom line. The per-period amount is re-priced by
+    commerce.pricing; the cycle of a period already being billed keeps the amount it
+    froze.
+
+    Locks the subscription row; same refusals as `subscription_change`. Records the
+    change in the timeline and e-mails the buyer after commit."""
+    from commerce import money
+    from commerce.pricing import Line, PricingError, price_line
+
+    with transaction.atomic():
+        subscription = _locked(subscription_id, portal)
+        refusal = change_refusal(subscription, today=today)
+        if refusal:
+            raise ChangeRefused(refusal)
+        fields = _addition_line(subscription, addition)
+        try:
+            priced = price_line(
+                Line(
+                    name=fields["name"],
+                    quantity=addition.quantity,
+                    unit_amount=fields["unit_amount"],
+                )
+            )
+        except PricingError as exc:
+            raise ChangeRefused(str(exc)) from None
+        items = list(subscription.items.select_for_update())
+        SubscriptionItem.objects.create(
+            portal=portal,
+            subscription=subscription,
+            quantity=addition.quantity,
+            amount=priced.total,
+            position=max((i.position for i in items), default=-1) + 1,
+            **fields,
+        )
+        subscription.amount = sum(i.amount for i in items) + priced.total
+        subscription.save(update_fields=["amount", "updated_at"])
+        currency = subscription.currency
+        _record_change(
+            subscription,
+            kind="item_added",
+            message=(
+                f"From the next period: added {fields['name']}, quantity {addition.quantity} at "
+                f"{money.format_cents(fields['unit_amount'], currency)}. New amount per "
+                f"period: {money.format_cents(subscription.amount, currency)}."
+            ),
+            actor=actor,
+        )
+    return subscription
+
+
 # --- Manual creation ---------------------------------------------------------------------
 
 

@@ -16,7 +16,13 @@ from commerce.portals.access import current_portal, has_permission, portal_view
 
 from . import selectors, services
 from .billing import hub_now
-from .forms import ChangeForm, NewSubscriptionForm, SubscriptionFilterForm, parse_item_changes
+from .forms import (
+    AddItemForm,
+    ChangeForm,
+    NewSubscriptionForm,
+    SubscriptionFilterForm,
+    parse_item_changes,
+)
 
 
 def _today():
@@ -136,12 +142,36 @@ def subscription_items(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, subscription, item_errors=errors, status=400)
 
 
+@require_POST
+@portal_view("subscriptions.edit")
+def subscription_item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    portal = current_portal(request)
+    subscription = selectors.subscription_for_detail(portal=portal, pk=pk)
+    form = AddItemForm(request.POST, portal=portal, currency=subscription.currency)
+    if form.is_valid():
+        try:
+            services.subscription_item_add(
+                portal=portal,
+                subscription_id=subscription.pk,
+                addition=form.addition(),
+                actor=request.user,
+                today=_today(),
+            )
+        except services.ChangeRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Item added from the next period. The buyer was e-mailed.")
+            return redirect("subscriptions:detail", pk=subscription.pk)
+    return _render_detail(request, subscription, add_form=form, status=400)
+
+
 def _render_detail(
     request: HttpRequest,
     subscription,
     *,
     change_form: ChangeForm | None = None,
     item_errors: list[str] | None = None,
+    add_form: AddItemForm | None = None,
     status=200,
 ) -> HttpResponse:
     attempts = selectors.subscription_attempts(subscription)
@@ -160,6 +190,8 @@ def _render_detail(
             "change_refusal": services.change_refusal(subscription, today=_today()),
             "change_form": change_form or ChangeForm(),
             "item_errors": item_errors or [],
+            "add_form": add_form
+            or AddItemForm(portal=current_portal(request), currency=subscription.currency),
         },
         status=status,
     )

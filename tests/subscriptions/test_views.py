@@ -122,16 +122,6 @@ def test_changes_are_refused_within_two_days_of_a_charge(admin_client_, portal):
     assert subscription.status == Subscription.Status.ACTIVE
 
 
-def test_cancel_at_period_end_then_the_run_ends_it(admin_client_, portal):
-    subscription = _sub(portal)
-    admin_client_.post(
-        f"/subscriptions/{subscription.pk}/change/",
-        {"action": "cancel_at_period_end", "confirm": "on"},
-    )
-    subscription.refresh_from_db()
-    assert subscription.cancel_at_period_end and subscription.status == "active"
-
-
 def test_other_portals_subscription_is_404(admin_client_, other_portal):
     subscription = _sub(other_portal)
     assert admin_client_.get(f"/subscriptions/{subscription.pk}/").status_code == 404
