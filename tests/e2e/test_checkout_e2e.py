@@ -121,3 +121,14 @@ def test_rep_creates_link_and_buyers_pay_decline_and_pass_3ds(
     rep.goto(f"{live_server.url}/payment-links/")
     row = rep.locator("table.table tbody tr", has_text="Growth starter")
     assert "$498.00" in row.inner_text()
+
+    # And the payments tool lists both payments, and the first one's detail shows the card
+    rep.goto(f"{live_server.url}/payments/")
+    rows = rep.locator("table.table tbody tr")
+    assert rows.count() == 2
+    ada = rows.filter(has_text="ada@example.org")
+    assert "$249.00" in ada.inner_text() and "4242" in ada.inner_text()
+    assert "Succeeded" in ada.inner_text() and "Payment link" in ada.inner_text()
+    ada.get_by_role("link", name="$249.00").click()
+    rep.get_by_text("Ada Lovelace").first.wait_for()
+    assert "4242" in rep.content()

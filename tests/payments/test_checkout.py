@@ -8,6 +8,9 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from commerce.customers.models import Contact
 from payments import checkout as checkout_service
@@ -468,3 +471,78 @@ def test_page_served_from_cache_still_accepts_the_buyers_post(stripe_hub, ready_
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     response = buyer.post(f"/pay/{link.slug}/", buyer_details(csrfmiddlewaretoken=token))
     assert response.status_code == 303
+
+
+@st.composite
+def link_lines(draw):
+    """Up to four lines: price, quantity and a percent or amount discount each."""
+    lines = []
+    for _ in range(draw(st.integers(1, 4))):
+        unit = draw(st.integers(50, 500_000))
+        quantity = draw(st.integers(1, 20))
+        kind = draw(st.sampled_from(["none", "percent", "amount"]))
+        percent = Decimal(draw(st.integers(0, 10_000))) / 100 if kind == "percent" else None
+        amount = draw(st.integers(0, unit * quantity)) if kind == "amount" else None
+        lines.append((unit, quantity, percent, amount))
+    return lines
+
+
+@hyp_settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(lines=link_lines(), buyer_quantity=st.integers(1, 20))
+def test_property_the_intent_charges_exactly_the_frozen_orders_total(
+    stripe_hub, ready_account, portal, lines, buyer_quantity
+):
+    """Whatever the prices, quantities and discounts, the PaymentIntent the checkout
+    creates at Stripe is for the frozen order's total, which is the sum of its lines
+    (quantity x price - discount), never negative."""
+    from commerce.catalog.models import Product
+    from payments.links import LineSpec
+
+    specs = []
+    for unit, quantity, percent, amount in lines:
+        product = Product.objects.create(portal=portal, name=f"P{unit}", unit_price=unit)
+        specs.append(
+            LineSpec(
+                product_id=product.pk,
+                quantity=quantity,
+                discount_percent=percent,
+                discount_amount=amount,
+            )
+        )
+    link = make_link(
+        portal, lines=specs, allow_quantity_change=True, min_quantity=1, max_quantity=20
+    )
+    ref = str(link.lines.first().pk)
+    expected = 0
+    for index, (unit, quantity, percent, amount) in enumerate(lines):
+        quantity = buyer_quantity if index == 0 else quantity
+        subtotal = unit * quantity
+        if percent is not None:
+            # Half a cent rounds away from zero (commerce.money).
+            discount = int(
+                (Decimal(subtotal) * percent / 100).quantize(Decimal(1), "ROUND_HALF_UP")
+            )
+        else:
+            discount = min(amount or 0, subtotal)
+        expected += subtotal - discount
+    try:
+        checkout = checkout_service.checkout_start(
+            link=link,
+            session_key=f"s-{link.pk}",
+            buyer=checkout_service.Buyer(email="p@example.org", name="Pat"),
+            quantities={int(ref): buyer_quantity},
+        )
+    except checkout_service.CheckoutError:
+        # Below Stripe's minimum or above its maximum: refused before any intent exists.
+        assert expected < 50 or expected > 99_999_999
+        assert not Checkout.objects.filter(payment_link=link).exclude(payment_intent_id=None)
+        return
+    intent = stripe_hub.client(stripe_account=ready_account.stripe_id).v1.payment_intents.retrieve(
+        checkout.payment_intent_id
+    )
+    assert intent.amount == checkout.amount == checkout.order["total"] == expected
+    assert expected >= 0
