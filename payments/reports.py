@@ -16,7 +16,7 @@ Definitions (shown on the page too):
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, Lower, TruncMonth
 
 from commerce import money
 from commerce.catalog.models import Product
@@ -276,8 +276,6 @@ class ProductRow:
     cost: int | None = None
     margin: int | None = None
     product_id: int | None = None
-    fee_weight: int = 0
-    items: list = field(default_factory=list)
 
     @property
     def margin_percent(self) -> Decimal | None:
@@ -286,14 +284,19 @@ class ProductRow:
         return (Decimal(self.margin) * 100 / self.revenue).quantize(Decimal("0.1"))
 
 
-_PRODUCT_SQL = {
+# One row per sold line: a line of a paid checkout's frozen order (links, quotes,
+# invoices; the first period of a subscription is one of them), or an item of the
+# subscription a renewal paid (a billing-cycle payment: no checkout, found through the
+# attempt that made its PaymentIntent). Each carries its share of the payment's gross,
+# refunds and fee, in proportion to the line's total among its order's or subscription's.
+_SOLD_LINES = {
     "sqlite": """
         SELECT COALESCE(json_extract(l.value, '$.sku'), '') AS sku,
-               json_extract(l.value, '$.name') AS name,
-               SUM(json_extract(l.value, '$.quantity')) AS quantity,
-               SUM(1.0 * p.amount * json_extract(l.value, '$.total') / t.total) AS revenue,
-               SUM(1.0 * p.refunded_amount * json_extract(l.value, '$.total') / t.total),
-               SUM(1.0 * COALESCE(p.fee, 0) * json_extract(l.value, '$.total') / t.total)
+               COALESCE(json_extract(l.value, '$.name'), '') AS name,
+               json_extract(l.value, '$.product_id') AS product_id,
+               json_extract(l.value, '$.quantity') AS quantity,
+               1.0 * json_extract(l.value, '$.total') / t.total AS share,
+               p.amount AS amount, p.refunded_amount AS refunded, COALESCE(p.fee, 0) AS fee
         FROM payments_payment p
         JOIN payments_checkout c ON c.id = p.checkout_id
         JOIN (SELECT c2.id AS id, SUM(json_extract(l2.value, '$.total')) AS total
@@ -302,14 +305,14 @@ _PRODUCT_SQL = {
              json_each(c."order", '$.lines') l
         WHERE p.portal_id = %s AND p.status IN ({statuses})
           AND p.paid_at >= %s AND p.paid_at < %s
-        GROUP BY 1, 2
     """,
     "postgresql": """
-        SELECT COALESCE(l.value->>'sku', '') AS sku, l.value->>'name' AS name,
-               SUM((l.value->>'quantity')::bigint) AS quantity,
-               SUM(p.amount::numeric * (l.value->>'total')::numeric / t.total) AS revenue,
-               SUM(p.refunded_amount::numeric * (l.value->>'total')::numeric / t.total),
-               SUM(COALESCE(p.fee, 0)::numeric * (l.value->>'total')::numeric / t.total)
+        SELECT COALESCE(l.value->>'sku', '') AS sku, COALESCE(l.value->>'name', '') AS name,
+               CASE WHEN jsonb_typeof(l.value->'product_id') = 'number'
+                    THEN (l.value->>'product_id')::bigint END AS product_id,
+               (l.value->>'quantity')::bigint AS quantity,
+               (l.value->>'total')::numeric / t.total AS share,
+               p.amount AS amount, p.refunded_amount AS refunded, COALESCE(p.fee, 0) AS fee
         FROM payments_payment p
         JOIN payments_checkout c ON c.id = p.checkout_id
         JOIN (SELECT c2.id AS id, SUM((l2.value->>'total')::numeric) AS total
@@ -319,70 +322,152 @@ _PRODUCT_SQL = {
         CROSS JOIN LATERAL jsonb_array_elements(c."order"->'lines') l(value)
         WHERE p.portal_id = %s AND p.status IN ({statuses})
           AND p.paid_at >= %s AND p.paid_at < %s
-        GROUP BY 1, 2
     """,
 }
+_RENEWAL_LINES = """
+        SELECT i.sku AS sku, i.name AS name, i.product_id AS product_id,
+               i.quantity AS quantity, {decimal}i.amount / t.total AS share,
+               p.amount AS amount, p.refunded_amount AS refunded, COALESCE(p.fee, 0) AS fee
+        FROM payments_payment p
+        JOIN (SELECT payment_intent_id, MIN(cycle_id) AS cycle_id
+              FROM subscriptions_billingattempt
+              WHERE portal_id = %s AND payment_intent_id <> ''
+              GROUP BY payment_intent_id) a ON a.payment_intent_id = p.payment_intent_id
+        JOIN subscriptions_billingcycle bc ON bc.id = a.cycle_id
+        JOIN subscriptions_subscriptionitem i ON i.subscription_id = bc.subscription_id
+        JOIN (SELECT subscription_id, SUM(amount) AS total
+              FROM subscriptions_subscriptionitem WHERE portal_id = %s
+              GROUP BY subscription_id) t ON t.subscription_id = bc.subscription_id
+             AND t.total > 0
+        WHERE p.portal_id = %s AND p.checkout_id IS NULL AND p.source = %s
+          AND p.status IN ({statuses}) AND p.paid_at >= %s AND p.paid_at < %s
+"""
+_PRODUCT_SQL = """
+    SELECT sku, name, product_id, SUM(quantity), SUM(amount * share), SUM(refunded * share),
+           SUM(fee * share)
+    FROM ({checkouts} UNION ALL {renewals}) sold
+    GROUP BY sku, name, product_id
+"""
 
 
 def product_margins(*, portal, period: Period) -> list[ProductRow]:
-    """Net revenue and margin per product line, from the frozen order lines of paid
-    checkouts (two queries: the lines aggregated in SQL, then the products' costs).
+    """Net revenue and margin per product, from every paid line of the period: the
+    frozen order lines of paid checkouts and the items of renewed subscriptions (two
+    queries: the lines aggregated in SQL, then the products they match).
 
     Each payment's gross, refunds and Stripe fee are shared among its lines in
-    proportion to the lines' totals; the summed fee shares are then rounded with
-    `money.allocate` so the products' fees add up to the cents actually charged.
-    Lines are matched to catalog products by SKU (the order keeps a snapshot, not the
-    product); cost = quantity * the product's unit cost, unknown when it has none.
-    Payments without an itemised order (subscription renewals) are not included.
+    proportion to the lines' totals (a renewal's among its subscription's items by their
+    per-period amounts); the summed fee shares are then rounded with `money.allocate` so
+    the products' fees add up to the cents actually charged. Documents keep a snapshot,
+    not the product, so a line is matched to the portal's catalog by the product id when
+    the snapshot carries one, else by SKU (case-insensitive), else, for a line without a
+    SKU, by name when exactly one product of the portal has it. Lines matched to the same
+    product make one row; cost = quantity * the product's unit cost (unknown without one).
     """
-    sql = _PRODUCT_SQL.get(connection.vendor)
+    sql = _SOLD_LINES.get(connection.vendor)
     if sql is None:
         return []
     start, end = period.bounds(portal_tz(portal))
-    statuses = ", ".join(["%s"] * len(PAID_STATUSES))
+    statuses = [str(s) for s in PAID_STATUSES]
+    marks = ", ".join(["%s"] * len(statuses))
+    renewals = _RENEWAL_LINES.format(
+        statuses=marks, decimal="1.0 * " if connection.vendor == "sqlite" else "1.0::numeric * "
+    )
+    query = _PRODUCT_SQL.format(checkouts=sql.format(statuses=marks), renewals=renewals)
+    params = [portal.pk, portal.pk, *statuses, start, end]
+    params += [portal.pk, portal.pk, portal.pk, Payment.Source.SUBSCRIPTION.value]
+    params += [*statuses, start, end]
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql.format(statuses=statuses),
-            [portal.pk, portal.pk, *[str(s) for s in PAID_STATUSES], start, end],
-        )
-        found = cursor.fetchall()
+        cursor.execute(query, params)
+        found = [_SoldGroup(*row) for row in cursor.fetchall()]
     if not found:
         return []
-    skus = {sku.lower() for sku, *_ in found if sku}
-    products = {
-        p.sku.lower(): p
-        for p in Product.objects.for_portal(portal).filter(  # type: ignore[attr-defined]
-            sku__in=[s for s, *_ in found if s]
-        )
-        if p.sku.lower() in skus
-    }
-    rows: list[ProductRow] = []
-    fee_total = Decimal(0)
-    for sku, name, quantity, revenue, refunds, fee_share in found:
-        product = products.get((sku or "").lower())
-        fee_share = Decimal(str(fee_share or 0))
-        fee_total += fee_share
-        rows.append(
-            ProductRow(
-                label=product.name if product else (name or "Unnamed line"),
-                sku=sku or "",
-                quantity=int(quantity or 0),
-                revenue=money.round_half_up(Decimal(str(revenue or 0))),
-                refunds=money.round_half_up(Decimal(str(refunds or 0))),
+    match = _ProductMatch(portal, found)
+    rows: dict[object, ProductRow] = {}
+    shares: dict[object, list[Decimal]] = {}
+    for group in found:
+        product = match.product_for(group)
+        key = product.pk if product else (group.sku.lower(), group.name if not group.sku else "")
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = ProductRow(
+                label=product.name if product else (group.name or "Unnamed line"),
+                sku=product.sku if product else group.sku,
                 product_id=product.pk if product else None,
-                cost=int(quantity or 0) * product.unit_cost
-                if product and product.unit_cost is not None
-                else None,
-                fee_weight=money.round_half_up(fee_share * 10_000),
+                cost=0 if product and product.unit_cost is not None else None,
             )
-        )
-    shares = money.allocate(money.round_half_up(fee_total), [r.fee_weight for r in rows])
-    for row, share in zip(rows, shares, strict=True):
-        row.fees = share
+            shares[key] = [Decimal(0), Decimal(0), Decimal(0)]
+        row.quantity += group.quantity
+        if row.cost is not None and product is not None and product.unit_cost is not None:
+            row.cost += group.quantity * product.unit_cost
+        for i, value in enumerate((group.revenue, group.refunds, group.fee)):
+            shares[key][i] += value
+    ordered = list(rows)
+    fee_total = sum((shares[k][2] for k in ordered), Decimal(0))
+    fees = money.allocate(
+        money.round_half_up(fee_total),
+        [money.round_half_up(shares[k][2] * 10_000) for k in ordered],
+    )
+    for key, fee in zip(ordered, fees, strict=True):
+        row = rows[key]
+        row.revenue = money.round_half_up(shares[key][0])
+        row.refunds = money.round_half_up(shares[key][1])
+        row.fees = fee
         row.net = row.revenue - row.refunds - row.fees
         row.margin = row.net - row.cost if row.cost is not None else None
-    rows.sort(key=lambda r: (-r.net, r.label))
-    return rows
+    return sorted(rows.values(), key=lambda r: (-r.net, r.label))
+
+
+@dataclass
+class _SoldGroup:
+    """One aggregated group of sold lines (same SKU, name and product id)."""
+
+    sku: str
+    name: str
+    product_id: int | None
+    quantity: int
+    revenue: Decimal
+    refunds: Decimal
+    fee: Decimal
+
+    def __post_init__(self) -> None:
+        self.sku = self.sku or ""
+        self.name = self.name or ""
+        try:
+            self.product_id = int(self.product_id) if self.product_id is not None else None
+        except (TypeError, ValueError):
+            self.product_id = None
+        self.quantity = int(self.quantity or 0)
+        self.revenue = Decimal(str(self.revenue or 0))
+        self.refunds = Decimal(str(self.refunds or 0))
+        self.fee = Decimal(str(self.fee or 0))
+
+
+class _ProductMatch:
+    """The portal's products that the sold lines name, read in one query."""
+
+    def __init__(self, portal, groups: list[_SoldGroup]) -> None:
+        ids = {g.product_id for g in groups if g.product_id is not None}
+        skus = {g.sku.lower() for g in groups if g.sku}
+        names = {g.name.lower() for g in groups if not g.sku and g.name}
+        products = list(
+            Product.objects.for_portal(portal)  # type: ignore[attr-defined]
+            .annotate(sku_key=Lower("sku"), name_key=Lower("name"))
+            .filter(Q(pk__in=ids) | Q(sku_key__in=skus) | Q(name_key__in=names))
+        )
+        self.by_id = {p.pk: p for p in products}
+        self.by_sku = {p.sku.lower(): p for p in products if p.sku}
+        self.by_name: dict[str, list[Product]] = {}
+        for p in products:
+            self.by_name.setdefault(p.name.lower(), []).append(p)
+
+    def product_for(self, group: _SoldGroup) -> Product | None:
+        if group.product_id is not None and group.product_id in self.by_id:
+            return self.by_id[group.product_id]
+        if group.sku:
+            return self.by_sku.get(group.sku.lower())
+        named = self.by_name.get(group.name.lower(), [])
+        return named[0] if len(named) == 1 else None
 
 
 # --- Everything for the page ------------------------------------------------------------

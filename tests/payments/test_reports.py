@@ -164,6 +164,155 @@ def test_product_margin_shares_fees_by_line_total_and_uses_unit_cost(billing_cli
     ]
 
 
+def checkout_paying(portal, lines: list[dict], *, paid: datetime, fee: int, refunded: int = 0):
+    """A paid checkout of `lines` (name, sku, quantity, unit_amount), frozen as checkout
+    freezes orders: each line keeps its total."""
+    lines = [{**line, "total": line["quantity"] * line["unit_amount"]} for line in lines]
+    total = sum(line["total"] for line in lines)
+    checkout = Checkout.objects.create(
+        portal=portal, source="payment_link", amount=total, order={"lines": lines, "total": total}
+    )
+    return pay(portal, paid=paid, amount=total, fee=fee, refunded=refunded, checkout=checkout)
+
+
+def renewal(subscription, period: int, *, paid: datetime, fee: int, refunded: int = 0, **fields):
+    """A billing-cycle payment as the billing run records it: no checkout, its
+    PaymentIntent on the cycle's attempt."""
+    from subscriptions.models import BillingAttempt, BillingCycle
+
+    payment = pay(
+        subscription.portal,
+        paid=paid,
+        amount=subscription.amount,
+        fee=fee,
+        refunded=refunded,
+        source=Payment.Source.SUBSCRIPTION,
+        **fields,
+    )
+    cycle = BillingCycle.objects.create(
+        portal=subscription.portal,
+        subscription=subscription,
+        period=period,
+        period_start=paid.date(),
+        amount=subscription.amount,
+        status=BillingCycle.Status.PAID,
+    )
+    BillingAttempt.objects.create(
+        portal=subscription.portal,
+        cycle=cycle,
+        number=1,
+        idempotency_key=f"cycle-{cycle.pk}-1",
+        status=BillingAttempt.Status.SUCCEEDED,
+        payment_intent_id=payment.payment_intent_id,
+    )
+    return payment
+
+
+def test_product_margin_covers_renewals_and_matches_lines_without_a_sku(
+    billing_client, portal, other_portal
+):
+    from subscriptions.models import SubscriptionItem
+
+    ProductFactory(portal=portal, name="Widget", sku="W-1", unit_cost=1_000)
+    ProductFactory(portal=portal, name="Consulting hour", sku="", unit_cost=5_000)
+    ProductFactory(portal=portal, name="Growth plan", sku="PLAN-G", unit_cost=900)
+    support = ProductFactory(portal=portal, name="Premium support", sku="", unit_cost=2_000)
+    ProductFactory(portal=portal, name="Setup", sku="", unit_cost=100)
+    ProductFactory(portal=portal, name="Setup", sku="", unit_cost=200)  # a name twice
+    ProductFactory(portal=other_portal, name="Consulting hour", sku="")  # not ours
+    # Given February's checkouts: Widget 2 x 30.00 + Consulting hour (no SKU) 40.00, fee
+    # 3.20, 10.00 refunded; Growth plan 3 x 49.00 (SKU in lower case), fee 4.56; and
+    # "Setup" (no SKU, two products of that name), fee 1.75
+    checkout_paying(
+        portal,
+        [
+            {"name": "Widget", "sku": "W-1", "quantity": 2, "unit_amount": 3_000},
+            {"name": "Consulting hour", "sku": "", "quantity": 1, "unit_amount": 4_000},
+        ],
+        paid=at(2026, 2, 1),
+        fee=320,
+        refunded=1_000,
+    )
+    checkout_paying(
+        portal,
+        [{"name": "Growth plan", "sku": "plan-g", "quantity": 3, "unit_amount": 4_900}],
+        paid=at(2026, 2, 2),
+        fee=456,
+    )
+    checkout_paying(
+        portal,
+        [{"name": "Setup", "sku": "", "quantity": 1, "unit_amount": 5_000}],
+        paid=at(2026, 2, 3),
+        fee=175,
+    )
+    # And a subscription of Growth plan x 3 (147.00) and the support product (53.00, its
+    # snapshot without SKU and under an old name, but carrying the product), renewed in
+    # February (fee 6.10) and March (fee 6.10, 20.00 refunded); a renewal in April and a
+    # failed one in March are outside the figures
+    subscription = Subscription.objects.create(
+        portal=portal,
+        contact=ContactFactory(portal=portal),
+        billing_frequency="monthly",
+        amount=20_000,
+        start_date=date(2026, 1, 1),
+        stripe_account_id="acct_reports",
+        stripe_customer_id="cus_x",
+    )
+    for position, (name, sku, product, quantity, amount) in enumerate(
+        [
+            ("Growth plan", "PLAN-G", None, 3, 14_700),
+            ("Support (old name)", "", support, 1, 5_300),
+        ]
+    ):
+        SubscriptionItem.objects.create(
+            portal=portal,
+            subscription=subscription,
+            product=product,
+            name=name,
+            sku=sku,
+            quantity=quantity,
+            unit_amount=amount // quantity,
+            amount=amount,
+            position=position,
+        )
+    renewal(subscription, 2, paid=at(2026, 2, 1), fee=610)
+    renewal(
+        subscription,
+        3,
+        paid=at(2026, 3, 1),
+        fee=610,
+        refunded=2_000,
+        status=Payment.Status.PARTIALLY_REFUNDED,
+    )
+    renewal(subscription, 4, paid=at(2026, 4, 1), fee=610)
+    renewal(subscription, 5, paid=at(2026, 3, 20), fee=None, status=Payment.Status.FAILED)
+
+    products = billing_client.get(URL, RANGE).context["report"].products
+
+    # Then, by hand: Growth plan sells 3 + 2 x 3 = 9 at 49.00 (a renewal's share of its
+    # payment is 147/200 = 0.735: refunds 0.735 x 20.00 = 14.70, fees 4.56 + 0.735 x
+    # 12.20 = 13.527); support 2 x 53.00 (share 0.265: refunds 5.30, fees 3.233); the
+    # fees, 21.71 in all, are rounded to 13.53 and 3.23 so that they add up exactly
+    assert [
+        (p.label, p.sku, p.quantity, p.revenue, p.refunds, p.fees, p.net, p.cost, p.margin)
+        for p in products
+    ] == [
+        ("Growth plan", "PLAN-G", 9, 44_100, 1_470, 1_353, 41_277, 8_100, 33_177),
+        ("Premium support", "", 2, 10_600, 530, 323, 9_747, 4_000, 5_747),
+        ("Widget", "W-1", 2, 6_000, 600, 192, 5_208, 2_000, 3_208),
+        ("Setup", "", 1, 5_000, 0, 175, 4_825, None, None),
+        ("Consulting hour", "", 1, 4_000, 400, 128, 3_472, 5_000, -1_528),
+    ]
+    assert sum(p.fees for p in products) == 320 + 456 + 175 + 610 + 610
+    assert products[0].product_id and products[1].product_id == support.pk
+    assert products[3].product_id is None  # ambiguous name: no product, no cost
+    rows = download(billing_client, "products", **RANGE)
+    assert rows[1] == [
+        "Growth plan", "PLAN-G", "9", "441.00", "14.70", "13.53", "412.77", "81.00", "331.77",
+        "75.2",
+    ]  # fmt: skip
+
+
 def test_mrr_normalises_periods_and_follows_start_and_end(billing_client, portal):
     contact = ContactFactory(portal=portal)
 
