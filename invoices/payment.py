@@ -1,0 +1,100 @@
+"""Paying an invoice online through the hosted checkout (payments/checkout).
+
+The buyer pays what is due, or a part of it when the portal allows partial payments.
+An invoice with nothing paid yet is charged as its own lines; a balance or a part is one
+line, "Payment toward INV-0042". When the card payment succeeds the checkout records the
+Payment and calls `invoice_checkout_paid`, which records it on the invoice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.urls import reverse
+
+from commerce import money, pricing
+from payments.checkout import Buyer, Document, document_checkout_start
+from payments.models import Checkout, Payment
+
+from .models import Invoice
+from .selectors import invoice_allows_partial_payment, invoice_pay_refusal
+from .services import InvoiceError, invoice_record_online_payment, invoice_totals
+
+log = logging.getLogger(__name__)
+
+
+def invoice_order(invoice: Invoice, amount: int) -> dict:
+    """The frozen order the buyer pays: the invoice's lines when `amount` is all of it,
+    else one line for the amount."""
+    if amount == invoice.total and invoice.amount_paid == 0:
+        return pricing.freeze(invoice_totals(invoice).totals)
+    return pricing.freeze(
+        pricing.compute(
+            [
+                pricing.Line(
+                    name=f"Payment toward {invoice.display_number}", quantity=1, unit_amount=amount
+                )
+            ],
+            invoice.currency,
+        )
+    )
+
+
+def invoice_pay_start(*, invoice: Invoice, amount_text: str | None = None) -> Checkout:
+    """The invoice's checkout with its PaymentIntent for the amount due, or for the part
+    the buyer typed (`amount_text`, dollars) when the portal allows partial payments.
+
+    `invoice` comes with its portal, contact and lines (selectors.invoice_for_public).
+    Raises InvoiceError with a message for the buyer, or payments.checkout.CheckoutError /
+    payments.stripe_api.StripeServiceError when the checkout cannot start.
+    """
+    refusal = invoice_pay_refusal(invoice)
+    if refusal:
+        raise InvoiceError(refusal)
+    due = invoice.amount_due
+    amount = due
+    if amount_text is not None and invoice_allows_partial_payment(invoice):
+        try:
+            amount = money.parse_amount(amount_text, invoice.currency, allow_zero=False)
+        except money.MoneyError as exc:
+            raise InvoiceError(str(exc)) from None
+        if amount > due:
+            raise InvoiceError(
+                f"You can pay at most {money.format_cents(due, invoice.currency)}, the amount due."
+            )
+    contact = invoice.contact
+    if contact is None:
+        raise InvoiceError(f"This invoice has no buyer. Please contact {invoice.portal.name}.")
+    return document_checkout_start(
+        document=Document(
+            source="invoice",
+            id=invoice.pk,
+            portal=invoice.portal,
+            description=f"Invoice {invoice.display_number}",
+            order=invoice_order(invoice, amount),
+            buyer=Buyer(email=contact.email, name=contact.full_name, phone=contact.phone),
+            return_path=reverse("invoices_public:invoice", args=[invoice.public_token]),
+        )
+    )
+
+
+def invoice_checkout_paid(*, checkout: Checkout, payment: Payment) -> None:
+    """The invoice's checkout succeeded (called inside the checkout's completion).
+
+    Never undoes the payment's record: the money was taken, so an invoice that cannot
+    take it any more (voided in the meantime) is logged for the seller instead.
+    """
+    if not checkout.document_id:
+        return
+    try:
+        with transaction.atomic():
+            invoice_record_online_payment(
+                invoice_id=checkout.document_id, payment=payment, amount=payment.amount
+            )
+    except InvoiceError:
+        log.exception(
+            "checkout %s paid invoice %s, which could not record it",
+            checkout.pk,
+            checkout.document_id,
+        )
