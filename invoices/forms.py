@@ -157,7 +157,7 @@ class ReasonForm(forms.Form):
 
 
 class InvoiceSettingsForm(forms.Form):
-    prefix = forms.CharField(max_length=12, required=False, label="Number prefix")
+    number_prefix = forms.CharField(max_length=12, required=False, label="Number prefix")
     default_memo = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Default memo"
     )

@@ -96,7 +96,7 @@ def invoice_totals(invoice: Invoice, lines: Sequence[InvoiceLine] | None = None)
 
 def _lock(invoice: Invoice) -> Invoice:
     return (
-        Invoice.objects.select_for_update()
+        Invoice.objects.select_for_update(of=("self",))
         .select_related("portal", "contact")
         .get(pk=invoice.pk, portal_id=invoice.portal_id)
     )
@@ -265,7 +265,7 @@ def invoice_duplicate(*, invoice: Invoice, actor: User | None) -> Invoice:
         memo=source.memo,
         duplicated_from=source,
     )
-    _write_lines(copy, _copy_lines(source.lines.select_related("product")))
+    _write_lines(copy, _copy_lines(list(source.lines.select_related("product"))))
     _event(copy, InvoiceEvent.Kind.DUPLICATED, actor=actor, detail=f"From {source.display_number}")
     return copy
 

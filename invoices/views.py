@@ -193,6 +193,15 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _errors_text(form: Any) -> str:
+    """A bound form's errors as one sentence for a flash message."""
+    parts = []
+    for name, errors in form.errors.items():
+        text = " ".join(str(e) for e in errors)
+        parts.append(text if name == "__all__" else f"{form.fields[name].label}: {text}")
+    return "; ".join(parts)
+
+
 def _act(
     request: HttpRequest, pk: int, action: Callable[[Invoice], tuple[Invoice, str]]
 ) -> HttpResponse:
@@ -277,12 +286,7 @@ def payment_record(request: HttpRequest, pk: int) -> HttpResponse:
 
     def action(invoice: Invoice) -> tuple[Invoice, str]:
         if not form.is_valid():
-            errors = "; ".join(
-                f"{form.fields[name].label}: {' '.join(errs)}"
-                if name != "__all__"
-                else " ".join(errs)
-                for name, errs in form.errors.items()
-            )
+            errors = _errors_text(form)
             raise services.InvoiceError(f"The payment was not recorded. {errors}")
         payment = services.invoice_record_payment(
             invoice=invoice,
@@ -349,7 +353,7 @@ def _csv(request: HttpRequest, kind: str) -> HttpResponse:
     portal = current_portal(request)
     form = ExportForm(request.GET)
     if not form.is_valid():
-        messages.error(request, " ".join(" ".join(e) for e in form.errors.values()))
+        messages.error(request, _errors_text(form))
         return redirect("invoices:index")
     buffer = io.StringIO()
     if kind == "invoices":
@@ -383,14 +387,21 @@ def export_payments(request: HttpRequest) -> HttpResponse:
 def invoice_settings(request: HttpRequest) -> HttpResponse:
     portal = current_portal(request)
     current = services.invoice_settings_for(portal=portal)
-    fields = InvoiceSettingsForm.base_fields
+    initial = {
+        name: getattr(current, name)
+        for name in InvoiceSettingsForm.base_fields
+        if name != "number_prefix"
+    }
     form = InvoiceSettingsForm(
         request.POST if request.method == "POST" else None,
-        initial={name: getattr(current, name) for name in fields},
+        initial={**initial, "number_prefix": current.prefix},
     )
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
         try:
-            services.invoice_settings_update(portal=portal, **form.cleaned_data)
+            services.invoice_settings_update(
+                portal=portal, prefix=data.pop("number_prefix"), **data
+            )
         except services.InvoiceError as exc:
             form.add_error(None, str(exc))
         else:

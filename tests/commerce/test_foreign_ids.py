@@ -155,6 +155,55 @@ FOREIGN_OBJECTS.update(
 )
 
 
+# --- Invoices (the invoices issue) ---
+
+PUBLIC.update(
+    {
+        "invoices_public:invoice": "the buyer's invoice page: found by its unguessable token only",
+        "invoices_public:pdf": "the buyer's invoice PDF: found by its unguessable token only",
+        "invoices_public:pay": "the buyer's Pay button: found by the invoice's token only",
+    }
+)
+
+
+def _invoice(portal):
+    from tests.factories import InvoiceFactory, InvoiceLineFactory
+
+    return InvoiceLineFactory(invoice=InvoiceFactory(portal=portal)).invoice
+
+
+def _invoice_payment(portal):
+    from invoices.models import InvoicePayment
+
+    invoice = _invoice(portal)
+    payment = InvoicePayment.objects.create(
+        portal=portal, invoice=invoice, method="cash", amount=100, paid_on=invoice.issue_date
+    )
+    return {"pk": invoice.pk, "payment_pk": payment.pk}
+
+
+FOREIGN_OBJECTS.update(
+    {
+        **{
+            f"invoices:{name}": lambda portal: {"pk": _invoice(portal).pk}
+            for name in (
+                "detail",
+                "edit",
+                "finalize",
+                "send",
+                "duplicate",
+                "void",
+                "uncollectible",
+                "pdf",
+                "payment_record",
+            )
+        },
+        "invoices:payment_delete": _invoice_payment,
+        "invoices:from_quote": lambda portal: {"quote_pk": _quote(portal).pk},
+    }
+)
+
+
 def _walk(resolver: URLResolver, namespace: str | None = None) -> Iterator[tuple[str, URLPattern]]:
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
