@@ -40,3 +40,9 @@ class InvoicePaymentAdmin(admin.ModelAdmin):
 admin.site.register(InvoiceEvent)
 admin.site.register(InvoiceReminder)
 admin.site.register(InvoiceSettings)
+
+
+@admin.register(InvoiceLine)
+class InvoiceLineAdmin(admin.ModelAdmin):
+    list_display = ("name", "invoice", "quantity", "unit_amount")
+    raw_id_fields = ("invoice", "product")

@@ -13,6 +13,8 @@ from commerce.portals.models import Membership, Portal, User
 from commerce.portals.permissions import Role
 from commerce.portals.services import portal_create
 
+from .seed_demo_invoices import seed_demo_invoices
+
 DEMO_PORTAL = "Northwind Supply Co."
 DEMO_PASSWORD = "commerce-demo"
 USERS = [
@@ -158,6 +160,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         with transaction.atomic():
             created = self._seed()
+            seed_demo_invoices(Portal.objects.get(name=DEMO_PORTAL))
         line = "-" * 60
         self.stdout.write(line)
         self.stdout.write(
