@@ -138,7 +138,10 @@ def payment_timeline(
     failed, refunds, dispute) and the Stripe events only they know (failed attempts,
     dispute money movements)."""
     amount = money.format_cents(payment.amount, payment.currency)
-    entries = [TimelineEntry(payment.created_at, "Payment started", amount, "blue")]
+    # A checkout's payment started when the buyer began paying, before any failed
+    # attempt; its row is written only once the payment succeeded.
+    started = payment.checkout.created_at if payment.checkout else payment.created_at
+    entries = [TimelineEntry(min(started, payment.created_at), "Payment started", amount, "blue")]
     if payment.paid_at:
         card = (
             f"{payment.card_brand.title()} •••• {payment.card_last4}" if payment.card_last4 else ""
@@ -175,7 +178,9 @@ def payment_timeline(
             outcome = str(obj.get("status") or "").replace("_", " ")
             title, tone = f"Dispute closed: {outcome}", "green" if outcome == "won" else "red"
         entries.append(TimelineEntry(event.created, title, detail, tone))
-    return sorted(entries, key=lambda e: e.at, reverse=True)
+    # Newest first; what happened in the same instant keeps the order it was added in.
+    order = {id(e): i for i, e in enumerate(entries)}
+    return sorted(entries, key=lambda e: (e.at, order[id(e)]), reverse=True)
 
 
 def _refund_entry(refund: Refund, currency: str) -> TimelineEntry:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from payments.models import Payment, Refund, StripeAccount, StripeEvent
+from commerce import money
+from payments.models import Checkout, Payment, Refund, StripeAccount, StripeEvent
 from payments.status import AccountStatus
 from tests.factories import ContactFactory
 
@@ -418,3 +419,29 @@ def test_super_admin_sees_the_refund_button(admin_client_, portal):
 def test_refund_is_post_only(billing_client, portal):
     payment = make_payment(portal, account=ready_account(portal))
     assert billing_client.get(reverse("payments:refund", args=[payment.pk])).status_code == 405
+
+
+def test_timeline_reads_in_the_order_things_happened(billing_client, portal):
+    # Given a buyer who started paying ten minutes ago, was declined five minutes ago,
+    # then paid with another card (the payment row is written when it succeeds)
+    account = ready_account(portal)
+    now = timezone.now()
+    checkout = Checkout.objects.create(portal=portal, source="payment_link")
+    Checkout.objects.filter(pk=checkout.pk).update(created_at=now - timedelta(minutes=10))
+    payment = make_payment(portal, account=account, checkout=checkout, paid_at=now)
+    StripeEvent.objects.create(
+        stripe_id="evt_declined_first",
+        type="payment_intent.payment_failed",
+        account=account.stripe_id,
+        portal=portal,
+        created=now - timedelta(minutes=5),
+        payload={"data": {"object": {"id": payment.payment_intent_id}}},
+    )
+    response = billing_client.get(reverse("payments:detail", args=[payment.pk]))
+    titles = [e.title for e in response.context["timeline"]]
+    # Then the timeline reads newest first: paid, the failed attempt, started
+    assert titles == [
+        f"Paid {money.format_cents(payment.amount)}",
+        "Payment attempt failed",
+        "Payment started",
+    ]
