@@ -7,10 +7,19 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from payments import fee_checks, fees
-from payments.models import FeeSyncState, Payment
+from commerce.catalog.models import Product
+from commerce.management.commands.seed_demo import DEMO_PORTAL
+from commerce.portals.models import Portal, User
+from payments import accounts, fee_checks, fees, tasks
+from payments.links import LineSpec, payment_link_create
+from payments.models import FeeSyncState, Payment, StripeAccount
+from payments.reports import portal_tz
+from payments.status import AccountStatus
+from tests.payments.test_checkout_support import confirm, return_to_hub, start_checkout
 from tests.payments.test_fee_sync import refund, seeded_account, stripe_fee
 from tests.payments.test_payments_tool import fakestripe_account, paid_payment
 
@@ -140,3 +149,78 @@ def test_payment_detail_shows_gross_fee_net_and_balance_transaction_once_synced(
     assert "$100.00" in body and "\u2212$3.20" in body and "$96.80" in body
     assert payment.balance_transaction_id in body
     assert "Stripe processing fees" in body
+
+
+# --- Done when: the demo's payments show their fees and appear on the reports page -------
+
+
+def test_a_payment_made_through_the_demo_shows_its_fees_and_is_on_the_reports_page(
+    stripe_hub, db, client_for, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(fees, "budget", None)  # the configured budget, as in `make dev`
+    # Given the demo portal (`make dev` seeds it) with its Stripe account connected
+    call_command("seed_demo", stdout=io.StringIO())
+    portal = Portal.objects.get(name=DEMO_PORTAL)
+    admin = User.objects.get(email="admin@example.com")
+    accounts.onboarding_start(
+        portal=portal,
+        user=admin,
+        ip="203.0.113.9",
+        confirmed_us=True,
+        accepted_terms=True,
+        return_url="http://hub.test/r/",
+        refresh_url="http://hub.test/f/",
+    )
+    account = StripeAccount.objects.get(portal=portal)
+    stripe_hub.verify_account(account.stripe_id)
+    assert accounts.account_refresh(account=account).status == AccountStatus.READY
+    # And the rep's payment link for an onboarding workshop and two scanners
+    workshop = Product.objects.get(portal=portal, sku="SVC-ONBOARD")
+    scanner = Product.objects.get(portal=portal, sku="HW-SCAN-01")
+    link = payment_link_create(
+        portal=portal,
+        user=User.objects.get(email="rep@example.com"),
+        lines=[
+            LineSpec(product_id=workshop.pk, quantity=1),
+            LineSpec(product_id=scanner.pk, quantity=2),
+        ],
+        name="Demo offer",
+    )
+
+    # When a buyer pays it by card on the hosted checkout
+    buyer = Client()
+    checkout = start_checkout(buyer, link)
+    assert confirm(stripe_hub, checkout)["status"] == "succeeded"
+    with django_capture_on_commit_callbacks(execute=True):
+        return_to_hub(buyer, link, checkout)
+    payment = Payment.objects.get(portal=portal)
+    gross = 150_000 + 2 * 34_900  # $2,198.00
+    assert payment.amount == gross and payment.fee is None
+    # And the beat's fee sync runs (as the worker does every minute)
+    assert tasks.sync_fees_due() == 1
+
+    # Then the payment detail shows its gross, Stripe's fee and details, net, and the
+    # balance transaction
+    billing = client_for(User.objects.get(email="billing@example.com"))
+    payment.refresh_from_db()
+    fee = stripe_fee(gross)  # 2.9% of 2,198.00 = 63.742 -> 63.74, + 0.30 = $64.04
+    assert (fee, payment.fee, payment.net) == (6_404, 6_404, 213_396)
+    body = billing.get(reverse("payments:detail", args=[payment.pk])).content.decode()
+    assert "$2,198.00" in body and "\u2212$64.04" in body and "$2,133.96" in body
+    assert "Stripe processing fees" in body and payment.balance_transaction_id in body
+    # And the reports page counts it in this month, with its product margins
+    response = billing.get(reverse("reports:index"))
+    month = timezone.localdate(timezone=portal_tz(portal)).isoformat()[:7]
+    row = next(r for r in response.context["report"].months if r.key == month)
+    assert (row.count, row.gross, row.fees, row.net, row.awaiting_fees) == (
+        1,
+        gross,
+        fee,
+        gross - fee,
+        0,
+    )
+    body = response.content.decode()
+    assert "$2,198.00" in body and "Onboarding workshop" in body and "Hardware scanner" in body
+    margins = {p.sku: p for p in response.context["report"].products}
+    assert margins["SVC-ONBOARD"].cost == 40_000 and margins["HW-SCAN-01"].cost == 2 * 18_000
+    assert sum(p.fees for p in margins.values()) == fee
