@@ -1,6 +1,11 @@
 """Hosted checkout page throughput (GET /pay/<slug>/, a link with 10 lines) against a
 trivial Django view, both served by the same gunicorn in the same run. Goal: >= 0.5.
 
+A new buyer of an unlimited link gets the page's first step from the page cache (one
+query, the link's version); a limited (single-use) link is rendered in full every time
+(constant queries, asserted in tests/payments/test_checkout.py). Both are measured; the
+last line is the common case, the unlimited link.
+
     .venv/bin/python bench/checkout.py [--seconds 5]
 
 The portal's Stripe account is seeded Ready to transact: the GET makes no Stripe call.
@@ -39,11 +44,15 @@ link = payment_link_create(
     portal=portal, user=None, name="Bench link", single_use=False,
     lines=[LineSpec(product_id=p.pk, quantity=1 + i % 2) for i, p in enumerate(products)],
 )
-print(link.slug)
+limited = payment_link_create(
+    portal=portal, user=None, name="Bench single-use link", single_use=True,
+    lines=[LineSpec(product_id=p.pk, quantity=1 + i % 2) for i, p in enumerate(products)],
+)
+print(link.slug, limited.slug)
 """
 
 
-def seed(env: dict[str, str]) -> str:
+def seed(env: dict[str, str]) -> list[str]:
     out = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", SEED],
         cwd=ROOT,
@@ -52,7 +61,7 @@ def seed(env: dict[str, str]) -> str:
         capture_output=True,
         text=True,
     )
-    return out.stdout.strip().splitlines()[-1]
+    return out.stdout.strip().splitlines()[-1].split()
 
 
 def main() -> None:
@@ -71,7 +80,7 @@ def main() -> None:
         )
     env = bench_env(**extra)
     migrate(env)
-    slug = seed(env)
+    slug, limited_slug = seed(env)
 
     def trivial(i):
         return "GET", "/ping", None, {}
@@ -79,10 +88,14 @@ def main() -> None:
     def checkout(i):
         return "GET", f"/pay/{slug}/", None, {}
 
+    def limited(i):
+        return "GET", f"/pay/{limited_slug}/", None, {}
+
     with gunicorn(env) as port:
         load(port, trivial, seconds=1, concurrency=args.concurrency)  # warm up
         load(port, checkout, seconds=1, concurrency=args.concurrency)
-        rates: dict[str, list[float]] = {"trivial": [], "checkout": []}
+        load(port, limited, seconds=1, concurrency=args.concurrency)
+        rates: dict[str, list[float]] = {"trivial": [], "checkout": [], "limited": []}
         # Interleave to share the machine's noise fairly.
         for _ in range(2):
             rates["trivial"].append(
@@ -91,9 +104,17 @@ def main() -> None:
             rates["checkout"].append(
                 load(port, checkout, seconds=args.seconds / 2, concurrency=args.concurrency)
             )
+            rates["limited"].append(
+                load(port, limited, seconds=args.seconds / 2, concurrency=args.concurrency)
+            )
     trivial_rate = sum(rates["trivial"]) / len(rates["trivial"])
     checkout_rate = sum(rates["checkout"]) / len(rates["checkout"])
     print(f"trivial view:  {trivial_rate:8.0f} req/s")
+    limited_rate = sum(rates["limited"]) / len(rates["limited"])
+    print(
+        f"single-use link, full render: {limited_rate:8.0f} req/s "
+        f"(ratio {limited_rate / trivial_rate:.2f})"
+    )
     print(f"checkout page: {checkout_rate:8.0f} req/s (GET /pay/<slug>/, 10 lines)")
     print(f"ratio checkout/trivial: {checkout_rate / trivial_rate:.2f} (goal >= 0.50)")
 
