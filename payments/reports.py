@@ -383,11 +383,15 @@ def product_margins(*, portal, period: Period) -> list[ProductRow]:
     if not found:
         return []
     match = _ProductMatch(portal, found)
-    rows: dict[object, ProductRow] = {}
-    shares: dict[object, list[Decimal]] = {}
+    rows: dict[tuple[int, str, str], ProductRow] = {}
+    shares: dict[tuple[int, str, str], list[Decimal]] = {}
     for group in found:
         product = match.product_for(group)
-        key = product.pk if product else (group.sku.lower(), group.name if not group.sku else "")
+        # One row per product; unmatched lines by SKU, or by name when they have none.
+        if product is not None:
+            key = (product.pk, "", "")
+        else:
+            key = (0, group.sku.lower(), "" if group.sku else group.name)
         row = rows.get(key)
         if row is None:
             row = rows[key] = ProductRow(
