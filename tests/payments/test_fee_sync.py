@@ -340,6 +340,14 @@ def test_the_budget_comes_from_the_environment():
     assert result.stdout.split() == ["7.0", "7.0"], result.stderr
 
 
+def test_a_budget_of_zero_turns_it_off(settings, monkeypatch):
+    monkeypatch.setattr(fees, "budget", None)
+    settings.FEE_SYNC_REQUESTS_PER_SECOND = 0
+    assert fees.request_budget() is None
+    settings.FEE_SYNC_REQUESTS_PER_SECOND = 3
+    assert fees.request_budget().rate == 3  # type: ignore[union-attr]
+
+
 # --- Activity and the beat ---------------------------------------------------------------
 
 
