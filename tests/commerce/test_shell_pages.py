@@ -1,6 +1,5 @@
 """The app shell: sign-in redirect, dashboard, navigation by role, honest empty states."""
 
-import pytest
 from django.urls import reverse
 
 # Every section is built now (invoices were the last); kept for the next placeholder.
