@@ -83,7 +83,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "commerce.portals.context.portal_context",
             ],
-            "builtins": ["commerce.templatetags.money"],
+            "builtins": ["commerce.templatetags.money", "commerce.templatetags.css"],
         },
     }
 ]

@@ -87,3 +87,11 @@ def test_signed_pdf_prints_name_time_ip_and_browser(make_quote):
     assert "Mozilla/5.0 TestBrowser" in text
     signed = quote.accepted_at.astimezone(ZoneInfo(quote.portal.time_zone))
     assert f"{signed:%B} {signed.day}, {signed.year}, {signed:%H:%M}" in text
+
+
+def test_page_footer_prints_the_portal_name_as_written(make_quote, portal):
+    portal.name = 'Smith-Jones "A/V" Co. \\ </style>'
+    portal.save()
+    text = pdf_text(render_quote_pdf(make_quote(publish=True)))
+    assert 'Smith-Jones "A/V" Co. \\ </style>' in text
+    assert "u002D" not in text and "u0022" not in text
