@@ -106,6 +106,7 @@ PUBLIC.update(
         "quotes:public": "the buyer's quote page: found by its unguessable token only",
         "quotes:public_pdf": "the buyer's quote PDF: found by its unguessable token only",
         "quotes:public_accept": "the buyer accepts: found by the quote's token only",
+        "quotes:public_pay": "the buyer pays an accepted quote: found by the quote's token only",
         "quotes:public_decline": "the buyer declines: found by the quote's token only",
     }
 )
