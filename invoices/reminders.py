@@ -19,6 +19,7 @@ from django.utils import timezone
 from commerce import money
 from commerce.notifications import send_templated_email
 
+from .emails import email_context
 from .models import (
     UNPAID_STATUSES,
     Invoice,
@@ -27,7 +28,7 @@ from .models import (
     InvoiceSettings,
     InvoiceStatus,
 )
-from .services import email_context, invoice_settings_for, portal_today
+from .services import invoice_settings_for, portal_today
 
 Kind = InvoiceReminder.Kind
 

@@ -22,7 +22,7 @@ from quotes.forms import SendForm, line_initial
 from quotes.models import Quote
 from quotes.views import _products_json
 
-from . import selectors, services
+from . import emails, selectors, services
 from .csv_io import write_invoices_csv, write_payments_csv
 from .forms import (
     ExportForm,
@@ -188,7 +188,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "payment_form": PaymentForm(
                 initial={"paid_on": services.portal_today(portal), "amount": invoice.amount_due}
             ),
-            "public_url": services.public_url(invoice) if invoice.public_token else "",
+            "public_url": emails.public_url(invoice) if invoice.public_token else "",
         },
     )
 
@@ -232,7 +232,7 @@ def invoice_send(request: HttpRequest, pk: int) -> HttpResponse:
     message = form.cleaned_data["message"] if form.is_valid() else ""
 
     def action(invoice: Invoice) -> tuple[Invoice, str]:
-        invoice = services.invoice_send(invoice=invoice, actor=request.user, message=message)  # type: ignore[arg-type]
+        invoice = emails.invoice_send(invoice=invoice, actor=request.user, message=message)  # type: ignore[arg-type]
         to = invoice.contact.email if invoice.contact else "the contact"
         return invoice, f"{invoice.display_number} is on its way to {to}."
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from invoices import services
+from invoices import emails, services
 from invoices.pdf import render_invoice_pdf
 
 from .conftest import line
@@ -56,6 +56,6 @@ def test_pdf_has_the_number_lines_totals_payments_and_memo(make_invoice):
         "Pay by wire to ACME BANK.",
         "PARTIALLY PAID",  # the status in the letterhead
         "INV-0001 · Acme Test Co.",  # the page footer
-        services.public_url(invoice),
+        emails.public_url(invoice),
     ):
         assert expected in text, expected

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from invoices import services
+from invoices import emails, services
 from invoices.models import InvoiceReminder, InvoiceStatus
 from invoices.reminders import invoice_send_reminder
 from invoices.tasks import sweep_invoices
@@ -81,7 +81,7 @@ def test_reminder_schedule_sends_each_reminder_exactly_once(
     assert "due today" in mail.outbox[1].subject
     assert mail.outbox[2].subject.startswith("Past due")
     assert "7 days ago" in mail.outbox[2].body
-    assert services.public_url(invoice) in mail.outbox[0].body
+    assert emails.public_url(invoice) in mail.outbox[0].body
     assert invoice.events.filter(kind="reminded").count() == 5
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from invoices import selectors, services
+from invoices import emails, selectors, services
 from invoices.models import Invoice, InvoiceEvent, InvoicePayment, InvoiceSettings, InvoiceStatus
 from invoices.services import InvoiceError
 from quotes import services as quote_services
@@ -346,20 +346,20 @@ def test_sending_mails_the_contact_with_the_pdf_and_the_link(
     make_invoice, django_capture_on_commit_callbacks
 ):
     with pytest.raises(InvoiceError, match="Finalize the invoice before sending"):
-        services.invoice_send(invoice=make_invoice(), actor=None)
+        emails.invoice_send(invoice=make_invoice(), actor=None)
     invoice = make_invoice(finalize=True)
     with django_capture_on_commit_callbacks(execute=True):
-        services.invoice_send(invoice=invoice, actor=None, message="Thanks!")
-        services.invoice_send(invoice=invoice, actor=None)
+        emails.invoice_send(invoice=invoice, actor=None, message="Thanks!")
+        emails.invoice_send(invoice=invoice, actor=None)
     assert len(mail.outbox) == 2
     sent = mail.outbox[0]
     assert sent.to == ["buyer@client.test"]
     assert invoice.display_number in sent.subject and "$110.00" in sent.subject
-    assert services.public_url(invoice) in sent.body and "Thanks!" in sent.body
+    assert emails.public_url(invoice) in sent.body and "Thanks!" in sent.body
     assert sent.attachments[0][0] == f"{invoice.display_number}.pdf"
     assert sent.attachments[0][1].startswith(b"%PDF")
     html = sent.alternatives[0][0]
-    assert services.public_url(invoice) in html
+    assert emails.public_url(invoice) in html
     invoice.refresh_from_db()
     assert invoice.sent_at is not None
     details = list(invoice.events.filter(kind="sent").values_list("detail", flat=True))

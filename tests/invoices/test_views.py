@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from invoices import services
+from invoices import emails, services
 from invoices.models import Invoice, InvoicePayment, InvoiceStatus
 from quotes import services as quote_services
 from tests.factories import ContactFactory, ProductFactory
@@ -166,7 +166,7 @@ def test_detail_shows_the_document_payments_and_timeline(admin_client_, make_inv
     page = admin_client_.get(reverse("invoices:detail", args=[invoice.pk])).content.decode()
     assert invoice.display_number in page and "Consulting" in page
     assert "Partially paid" in page and "$25.00" in page and "Cheque" in page
-    assert services.public_url(invoice) in page
+    assert emails.public_url(invoice) in page
     assert "Record a payment received" in page and "Mark uncollectible" in page
 
 
