@@ -26,44 +26,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})
 
 
-SECTIONS = {
-    "payments": (
-        "Payments",
-        "Every card payment, refund and dispute will be listed here once your Stripe account is connected and buyers start paying.",
-    ),
-    "payment_links": (
-        "Payment links",
-        "Share a link, get paid: payment links with a hosted checkout page are on their way.",
-    ),
-    "subscriptions": (
-        "Subscriptions",
-        "Recurring billing with automatic retries for failed cards will live here.",
-    ),
-    "quotes": (
-        "Quotes",
-        "Build quotes from your product library, publish them and let buyers sign and pay online.",
-    ),
-    "invoices": (
-        "Invoices",
-        "Numbered invoices, online payment and reminders for late payers will live here.",
-    ),
-    "reports": ("Reports", "Gross, fees, refunds and net revenue by month, synced from Stripe."),
-}
-
-
-def section_placeholder(section: str, permission: str):
-    title, text = SECTIONS[section]
-
-    @portal_view(permission)
-    def view(request: HttpRequest) -> HttpResponse:
-        return render(
-            request, "coming_soon.html", {"title": title, "text": text, "section": section}
-        )
-
-    view.__name__ = f"{section}_placeholder"
-    return view
-
-
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
 

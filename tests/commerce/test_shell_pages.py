@@ -2,9 +2,6 @@
 
 from django.urls import reverse
 
-# Every section is built now (invoices were the last); kept for the next placeholder.
-PLACEHOLDERS: list[tuple[str, str]] = []
-
 
 def test_anonymous_visitor_is_sent_to_sign_in(client, db):
     response = client.get(reverse("dashboard"))
@@ -42,15 +39,6 @@ def test_user_without_portal_sees_explanation(client, db):
     response = client.get(reverse("dashboard"))
     assert response.status_code == 403
     assert "a member of any portal" in response.content.decode()
-
-
-def test_sections_still_in_development_show_an_honest_empty_state(rep_client):
-    for url_name, title in PLACEHOLDERS:
-        response = rep_client.get(reverse(url_name))
-        assert response.status_code == 200
-        body = response.content.decode()
-        assert title in body
-        assert "Coming soon" in body
 
 
 def test_every_section_of_the_navigation_is_built(admin_client_):
