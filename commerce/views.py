@@ -1,5 +1,4 @@
-"""Project-level pages: the dashboard, health check, error pages and the honest
-empty states of sections whose features are still being built."""
+"""Project-level pages: the dashboard, health check and error pages."""
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
