@@ -69,8 +69,10 @@ class Subscription(PortalOwned):
 
     class Meta:
         indexes = [
-            models.Index(fields=["status", "next_billing_date"]),
-            models.Index(fields=["status", "retry_at"]),
+            # The billing run's due listing reads only these (tests/subscriptions/
+            # test_billing_plan.py checks PostgreSQL's plan).
+            models.Index(fields=["status", "next_billing_date"], name="subscription_due_idx"),
+            models.Index(fields=["status", "retry_at"], name="subscription_retry_idx"),
             models.Index(fields=["portal", "-created_at"]),
         ]
         constraints = [

@@ -1,15 +1,17 @@
 """Exactly once with real Celery worker processes on Redis and PostgreSQL.
 
-Two prefork workers (`-Q billing,celery -c 2`) bill the same due subscriptions against
-fakestripe; one is SIGKILLed mid-run and restarted. Afterwards every subscription-period
-has exactly one succeeded PaymentIntent in fakestripe and one Payment in the hub.
+Two prefork workers (`-Q billing,celery -c 2`) bill the issue's 500 due subscriptions
+against fakestripe; one is SIGKILLed at a random point mid-run and restarted.
+Afterwards every subscription-period has exactly one succeeded PaymentIntent in
+fakestripe and one Payment in the hub. The second test does the same while fakestripe
+answers PaymentIntent creations with 429s, 500s and dropped connections (before and
+after the intent is saved, spread over the whole run), the run is enqueued twice and
+every batch is duplicated.
 
-The kill test bills the issue's 500; the failure-injection test 150 (CI time), as the
-claim, the lease and the keys do not depend on N. Recovery after the kill comes from the lease
-(SUBSCRIPTION_BILLING_LEASE_SECONDS, short here) and the next run re-sending the same
-keys; acks_late redelivery of the killed batch is a second path, which on Redis only
-happens after the broker's visibility timeout (an hour by default), so it is not waited
-for here.
+Recovery after the kill comes from the lease (SUBSCRIPTION_BILLING_LEASE_SECONDS, short
+here) and the next run re-sending the same keys; acks_late redelivery of the killed
+batch is a second path, which on Redis only happens after the broker's visibility
+timeout (an hour by default), so it is not waited for here.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ ready_account = checkout_support.ready_account  # a fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 N = 500
-N_FAILURES = 150
+FAULTS = ("rate_limit", "server_error", "drop")
 
 
 def _database_url() -> str:
@@ -215,40 +217,73 @@ def _bill_all(env: dict[str, str], n: int, timeout: float) -> None:
     time.sleep(1)  # let any straggling duplicate finish before counting
 
 
+def _kill_one_worker_mid_run(
+    env: dict[str, str], log_dir: Path, *, n: int, duplicate: bool = False
+) -> None:
+    """Two workers bill; at a random point between a fifth and a half of the run one is
+    SIGKILLed (its whole process group: the pool children die mid-batch) and a fresh
+    one started; beat-like runs then pick up what the dead worker held."""
+    workers = [Worker(env, f"w{i}", log_dir) for i in (1, 2)]
+    try:
+        _enqueue_run(env, times=2 if duplicate else 1, duplicate_batches=duplicate)
+        kill_at = random.randint(n // 5, n // 2)
+        _wait_until(lambda: _billed() >= kill_at, 90, "a random point mid-run")
+        workers[0].kill()
+        assert _billed() < n, "the kill must land mid-run"
+        workers[0] = Worker(env, "w1-restarted", log_dir)
+        _bill_all(env, n, 150)
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
 def test_sigkilled_worker_mid_run_charges_every_period_exactly_once(
     transactional_db, worker_env, stripe_hub, ready_account, portal, tmp_path
 ):
     ids = _due_subscriptions(portal, stripe_hub, ready_account.stripe_id)
     # Slow Stripe a little so the kill lands while batches are in flight.
     stripe_hub.inject_failure("/v1/payment_intents", kind="delay", count=N, delay_seconds=0.05)
-    workers = [Worker(worker_env, f"w{i}", tmp_path) for i in (1, 2)]
-    try:
-        _enqueue_run(worker_env)
-        kill_at = random.randint(N // 5, N // 2)
-        _wait_until(lambda: _billed() >= kill_at, 90, "a random point mid-run")
-        workers[0].kill()
-        assert _billed() < N, "the kill must land mid-run"
-        workers[0] = Worker(worker_env, "w1-restarted", tmp_path)
-        _bill_all(worker_env, N, 150)
-    finally:
-        for worker in workers:
-            worker.stop()
+
+    _kill_one_worker_mid_run(worker_env, tmp_path, n=N)
+
     _assert_exactly_once(stripe_hub, ready_account.stripe_id, ids)
     assert not BillingAttempt.objects.filter(status=BillingAttempt.Status.PENDING).exists()
 
 
-def test_injected_stripe_failures_duplicated_tasks_and_overlapping_runs_charge_once(
+def _inject_faults_throughout(stripe_hub, *, requests: int) -> int:
+    """429s, 500s and dropped connections on PaymentIntent creation, spread over the
+    first `requests` calls: fakestripe applies the first matching injection to each
+    call, so short delays in between space the faults out (and slow Stripe a little,
+    so the kill lands mid-run). Before the call executes (nothing saved for the key)
+    and after it (the intent exists, the answer is lost). Returns the faults injected."""
+    faults = 0
+    for when, spacing, run_of, pause in (("before", 16, 3, 0.03), ("after", 20, 2, 0.0)):
+        injected = 0
+        while injected + len(FAULTS) * (spacing + run_of) <= requests:
+            for kind in FAULTS:
+                stripe_hub.inject_failure(
+                    "/v1/payment_intents",
+                    kind="delay",
+                    when=when,
+                    count=spacing,
+                    delay_seconds=pause,
+                )
+                stripe_hub.inject_failure("/v1/payment_intents", kind=kind, when=when, count=run_of)
+                injected += spacing + run_of
+                faults += run_of
+    return faults
+
+
+def test_sigkilled_worker_with_injected_stripe_faults_and_duplicated_tasks_charges_once(
     transactional_db, worker_env, stripe_hub, ready_account, portal, tmp_path
 ):
-    ids = _due_subscriptions(portal, stripe_hub, ready_account.stripe_id, N_FAILURES)
-    for kind in ("rate_limit", "server_error", "drop"):
-        for when in ("before", "after"):
-            stripe_hub.inject_failure("/v1/payment_intents", kind=kind, when=when, count=8)
-    workers = [Worker(worker_env, f"w{i}", tmp_path) for i in (1, 2)]
-    try:
-        _enqueue_run(worker_env, times=2, duplicate_batches=True)
-        _bill_all(worker_env, N_FAILURES, 150)
-    finally:
-        for worker in workers:
-            worker.stop()
+    ids = _due_subscriptions(portal, stripe_hub, ready_account.stripe_id)
+    faults = _inject_faults_throughout(stripe_hub, requests=N - 50)
+    assert faults >= 90
+
+    _kill_one_worker_mid_run(worker_env, tmp_path, n=N, duplicate=True)
+
     _assert_exactly_once(stripe_hub, ready_account.stripe_id, ids)
+    assert not BillingAttempt.objects.filter(status=BillingAttempt.Status.PENDING).exists()
+    left = stripe_hub.control("failures", "GET")["failures"]
+    assert not [f for f in left if f["kind"] != "delay"], "every fault was served mid-run"
