@@ -6,7 +6,8 @@ Afterwards every subscription-period has exactly one succeeded PaymentIntent in
 fakestripe and one Payment in the hub. The second test does the same while fakestripe
 answers PaymentIntent creations with 429s, 500s and dropped connections (before and
 after the intent is saved, spread over the whole run), the run is enqueued twice and
-every batch is duplicated.
+every batch is duplicated. The third checks that the Stripe request budget is shared
+by every worker process (through Redis).
 
 Recovery after the kill comes from the lease (SUBSCRIPTION_BILLING_LEASE_SECONDS, short
 here) and the next run re-sending the same keys; acks_late redelivery of the killed
@@ -31,10 +32,11 @@ from django.db import connection
 from django.utils import timezone
 
 from payments.models import Payment
+from subscriptions import budget
 from subscriptions.models import BillingAttempt, Subscription
 from tests.payments import test_checkout_support as checkout_support
 
-from .support import make_subscription, saved_card
+from .support import Sampler, make_subscription, saved_card
 
 ready_account = checkout_support.ready_account  # a fixture
 
@@ -287,3 +289,38 @@ def test_sigkilled_worker_with_injected_stripe_faults_and_duplicated_tasks_charg
     assert not BillingAttempt.objects.filter(status=BillingAttempt.Status.PENDING).exists()
     left = stripe_hub.control("failures", "GET")["failures"]
     assert not [f for f in left if f["kind"] != "delay"], "every fault was served mid-run"
+
+
+def test_request_budget_is_shared_by_every_worker_process(
+    transactional_db, worker_env, stripe_hub, ready_account, portal, tmp_path
+):
+    env = {
+        **worker_env,
+        "SUBSCRIPTION_STRIPE_REQUESTS_PER_SECOND": "20",
+        "SUBSCRIPTION_BILLING_BATCH_SIZE": "5",
+    }
+    ids = _due_subscriptions(portal, stripe_hub, ready_account.stripe_id, 60)
+    workers = [Worker(env, f"w{i}", tmp_path) for i in (1, 2)]
+    stripe_hub.reset_stats()
+    sampler = Sampler(stripe_hub)
+    sampler.start()
+    try:
+        _enqueue_run(env)
+        _wait_until(lambda: _billed() >= 60, 60, "all billed")
+    finally:
+        sampler.done.set()
+        sampler.join()
+        for worker in workers:
+            worker.stop()
+
+    _assert_exactly_once(stripe_hub, ready_account.stripe_id, ids)
+    # Four pool processes charge at once, yet the 60 requests take 30 slots of 2 (20/s
+    # in tenths of a second): at least the 28 whole slots between the first and the
+    # last, whose requests may come at the end and at the start of theirs.
+    assert sampler.span(60) >= 28 * 0.1 - 0.05, sampler.span(60)
+    # Sent, no second holds more than the budget plus one slot's share; received, a
+    # second may also hold the requests sent just before it and still in flight when
+    # it starts: one per sending process (each charges one at a time).
+    processes = 2 * 2
+    busiest = sampler.busiest_second()
+    assert 10 <= busiest <= 20 + budget.burst(20) + processes, busiest
