@@ -1,5 +1,6 @@
-"""Writes of subscriptions. The checkout creates them; the billing run (a later issue)
-bills their next periods from `next_billing_date`."""
+"""Writes of subscriptions: created by the checkout or by an admin, changed from the
+subscriptions tool (items, dates, pause, cancel). The billing run (billing.py) bills
+their next periods from `next_billing_date`."""
 
 from __future__ import annotations
 

@@ -133,6 +133,41 @@ def test_admin_adds_a_custom_line(admin_client_, subscription):
     assert [i.name for i in subscription.items.all()] == ["Growth plan", "Priority support"]
 
 
+def test_item_added_while_a_period_is_overdue_counts_from_the_next_period(
+    admin_client_, stripe_hub, account_id, subscription, portal
+):
+    """The overdue period keeps the amount its cycle froze when it was first charged."""
+    with at(DUE):
+        BillingCycle.objects.create(
+            portal=portal,
+            subscription=subscription,
+            period=2,
+            period_start=DUE,
+            amount=5000,
+            status=BillingCycle.Status.RETRYING,
+            attempt_count=1,
+        )
+        Subscription.objects.filter(pk=subscription.pk).update(
+            status=Subscription.Status.PAST_DUE,
+            retry_at=datetime(2026, 2, 17, 12, tzinfo=UTC),
+        )
+    response = _post(
+        admin_client_,
+        f"/subscriptions/{subscription.pk}/items/add/",
+        {"source": "custom", "name": "Seat", "quantity": 1, "unit_price": "20", "confirm": "on"},
+        day=date(2026, 2, 16),
+    )
+    assert response.status_code == 302
+
+    _bill_on(date(2026, 2, 17))
+    _bill_on(date(2026, 3, 15))
+
+    amounts = [pi["amount"] for pi in succeeded_intents(stripe_hub, account_id)]
+    assert sorted(amounts) == [5000, 7000]
+    subscription.refresh_from_db()
+    assert (subscription.status, subscription.periods_billed) == ("active", 3)
+
+
 @pytest.mark.parametrize(
     ("frequency", "term", "reason"),
     [
