@@ -10,7 +10,6 @@ urlpatterns = [
     path("<int:pk>/", views.subscription_detail, name="detail"),
     path("<int:pk>/change/", views.subscription_change, name="change"),
     path("<int:pk>/items/", views.subscription_items, name="items"),
-    path("<int:pk>/items/add/", views.subscription_item_add, name="add_item"),
     path("card/<str:token>/", public_views.card_update, name="card_update"),
     path("card/<str:token>/done/", public_views.card_update_done, name="card_update_done"),
 ]

@@ -120,8 +120,12 @@ def subscription_change(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @portal_view("subscriptions.edit")
 def subscription_items(request: HttpRequest, pk: int) -> HttpResponse:
+    """The items dialog (new quantities and prices, 0 removes) or, with
+    `intent=add`, the "Add an item" dialog."""
     portal = current_portal(request)
     subscription = selectors.subscription_for_detail(portal=portal, pk=pk)
+    if request.POST.get("intent") == "add":
+        return _add_item(request, portal, subscription)
     changes, errors = parse_item_changes(request.POST, subscription.items.all())
     if not request.POST.get("confirm"):
         errors.append("Tick the box to confirm the change.")
@@ -142,11 +146,7 @@ def subscription_items(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, subscription, item_errors=errors, status=400)
 
 
-@require_POST
-@portal_view("subscriptions.edit")
-def subscription_item_add(request: HttpRequest, pk: int) -> HttpResponse:
-    portal = current_portal(request)
-    subscription = selectors.subscription_for_detail(portal=portal, pk=pk)
+def _add_item(request: HttpRequest, portal, subscription) -> HttpResponse:
     form = AddItemForm(request.POST, portal=portal, currency=subscription.currency)
     if form.is_valid():
         try:

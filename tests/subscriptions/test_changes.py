@@ -85,8 +85,8 @@ def test_admin_adds_a_library_product_and_the_next_period_charges_it(
     )
     response = _post(
         admin_client_,
-        f"/subscriptions/{subscription.pk}/items/add/",
-        {"source": "product", "product": seats.pk, "quantity": 2, "confirm": "on"},
+        f"/subscriptions/{subscription.pk}/items/",
+        {"intent": "add", "source": "product", "product": seats.pk, "quantity": 2, "confirm": "on"},
         on_commit=django_capture_on_commit_callbacks,
     )
 
@@ -115,8 +115,9 @@ def test_admin_adds_a_library_product_and_the_next_period_charges_it(
 def test_admin_adds_a_custom_line(admin_client_, subscription):
     response = _post(
         admin_client_,
-        f"/subscriptions/{subscription.pk}/items/add/",
+        f"/subscriptions/{subscription.pk}/items/",
         {
+            "intent": "add",
             "source": "custom",
             "name": "Priority support",
             "quantity": 3,
@@ -153,8 +154,15 @@ def test_item_added_while_a_period_is_overdue_counts_from_the_next_period(
         )
     response = _post(
         admin_client_,
-        f"/subscriptions/{subscription.pk}/items/add/",
-        {"source": "custom", "name": "Seat", "quantity": 1, "unit_price": "20", "confirm": "on"},
+        f"/subscriptions/{subscription.pk}/items/",
+        {
+            "intent": "add",
+            "source": "custom",
+            "name": "Seat",
+            "quantity": 1,
+            "unit_price": "20",
+            "confirm": "on",
+        },
         day=date(2026, 2, 16),
     )
     assert response.status_code == 302
@@ -184,8 +192,14 @@ def test_product_on_another_schedule_is_refused_with_the_reason(
     )
     response = _post(
         admin_client_,
-        f"/subscriptions/{subscription.pk}/items/add/",
-        {"source": "product", "product": product.pk, "quantity": 1, "confirm": "on"},
+        f"/subscriptions/{subscription.pk}/items/",
+        {
+            "intent": "add",
+            "source": "product",
+            "product": product.pk,
+            "quantity": 1,
+            "confirm": "on",
+        },
     )
 
     assert response.status_code == 400
@@ -197,8 +211,15 @@ def test_product_on_another_schedule_is_refused_with_the_reason(
 def test_adding_an_item_is_refused_within_two_days_of_a_charge(admin_client_, subscription, portal):
     response = _post(
         admin_client_,
-        f"/subscriptions/{subscription.pk}/items/add/",
-        {"source": "custom", "name": "Late add", "quantity": 1, "unit_price": "5", "confirm": "on"},
+        f"/subscriptions/{subscription.pk}/items/",
+        {
+            "intent": "add",
+            "source": "custom",
+            "name": "Late add",
+            "quantity": 1,
+            "unit_price": "5",
+            "confirm": "on",
+        },
         day=date(2026, 2, 13),
     )
 
@@ -231,7 +252,9 @@ def test_adding_an_item_is_refused_within_two_days_of_a_charge(admin_client_, su
     ],
 )
 def test_incomplete_addition_is_refused_with_the_reason(admin_client_, subscription, data, message):
-    response = _post(admin_client_, f"/subscriptions/{subscription.pk}/items/add/", data)
+    response = _post(
+        admin_client_, f"/subscriptions/{subscription.pk}/items/", {"intent": "add", **data}
+    )
 
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -242,8 +265,14 @@ def test_another_portals_product_cannot_be_added(admin_client_, subscription, ot
     foreign = ProductFactory(portal=other_portal, billing_frequency=BillingFrequency.MONTHLY)
     response = _post(
         admin_client_,
-        f"/subscriptions/{subscription.pk}/items/add/",
-        {"source": "product", "product": foreign.pk, "quantity": 1, "confirm": "on"},
+        f"/subscriptions/{subscription.pk}/items/",
+        {
+            "intent": "add",
+            "source": "product",
+            "product": foreign.pk,
+            "quantity": 1,
+            "confirm": "on",
+        },
     )
 
     assert response.status_code == 400
@@ -371,7 +400,7 @@ def test_billing_admin_changes_through_the_view(billing_client, billing_admin, s
     [
         ("change/", {"action": "next_date", "new_date": "2026-03-01", "confirm": "on"}),
         ("change/", {"action": "cancel_now", "confirm": "on"}),
-        ("items/add/", {"source": "custom", "name": "X", "quantity": 1, "unit_price": "5"}),
+        ("items/", {"intent": "add", "source": "custom", "name": "X", "quantity": 1}),
     ],
 )
 def test_sales_rep_may_view_but_not_change(rep_client, subscription, path, data):
