@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from commerce.db import update_rows
 from payments.models import Payment
 
 from . import dunning
@@ -139,22 +140,25 @@ def attempts_record_success(*, paid: list[tuple[int, int, dict]]) -> int:
                     message=f"Period {cycle.period} charged ({intent['id']}).",
                 )
             )
-        # One plain UPDATE per row: cheaper than bulk_update's CASE expressions, which
-        # cost more CPU to build than the round trips they save.
-        for attempt in attempts:
-            BillingAttempt.objects.filter(pk=attempt.pk).update(
-                status=attempt.status,
-                payment_intent_id=attempt.payment_intent_id,
-                finished_at=now,
-                updated_at=now,
-            )
+        BillingAttempt.objects.filter(pk__in=[a.pk for a in attempts]).update(
+            status=BillingAttempt.Status.SUCCEEDED, finished_at=now, updated_at=now
+        )
+        update_rows(
+            BillingAttempt,
+            [(a.pk, {"payment_intent_id": a.payment_intent_id}) for a in attempts],
+            ["payment_intent_id"],
+        )
         BillingCycle.objects.filter(pk__in=[a.cycle.pk for a in attempts]).update(
             status=BillingCycle.Status.PAID, paid_at=now, next_retry_at=None, updated_at=now
         )
-        for subscription in changed.values():
-            Subscription.objects.filter(pk=subscription.pk).update(
-                **{name: getattr(subscription, name) for name in _SUBSCRIPTION_FIELDS}
-            )
+        update_rows(
+            Subscription,
+            [
+                (s.pk, {name: getattr(s, name) for name in _SUBSCRIPTION_FIELDS})
+                for s in changed.values()
+            ],
+            _SUBSCRIPTION_FIELDS,
+        )
         SubscriptionEvent.objects.bulk_create(events)
         # Rendering mail costs more than the bookkeeping: a task on the default queue
         # sends the receipts once this commits, off the billing queue's path.

@@ -1,0 +1,86 @@
+"""commerce.db.update_rows: each row gets its own values, in one statement on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from commerce.db import update_rows
+from subscriptions.models import Subscription
+from tests.factories import ContactFactory
+
+
+def subscriptions(portal, count: int) -> list[Subscription]:
+    contact = ContactFactory(portal=portal)
+    return [
+        Subscription.objects.create(
+            portal=portal,
+            contact=contact,
+            billing_frequency="monthly",
+            amount=1000,
+            start_date=dt.date(2026, 1, 1),
+            next_billing_date=dt.date(2026, 2, 1),
+        )
+        for _ in range(count)
+    ]
+
+
+def check_rows_get_their_own_values(portal):
+    first, second, untouched = subscriptions(portal, 3)
+    ended = dt.datetime(2026, 3, 1, 12, 30, tzinfo=dt.UTC)
+    update_rows(
+        Subscription,
+        [
+            (first.pk, {"periods_billed": 7, "next_billing_date": None, "ended_at": ended}),
+            (
+                second.pk,
+                {"periods_billed": 2, "next_billing_date": dt.date(2026, 4, 1), "ended_at": None},
+            ),
+        ],
+        ["periods_billed", "next_billing_date", "ended_at"],
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    untouched.refresh_from_db()
+    assert (first.periods_billed, first.next_billing_date, first.ended_at) == (7, None, ended)
+    assert (second.periods_billed, second.next_billing_date, second.ended_at) == (
+        2,
+        dt.date(2026, 4, 1),
+        None,
+    )
+    assert (untouched.periods_billed, untouched.next_billing_date) == (0, dt.date(2026, 2, 1))
+
+
+def test_each_row_gets_its_own_values(db, portal):
+    check_rows_get_their_own_values(portal)
+
+
+def test_postgresql_updates_every_row_in_one_statement(postgres, portal):
+    check_rows_get_their_own_values(portal)
+    rows = subscriptions(portal, 25)
+    with CaptureQueriesContext(connection) as queries:
+        update_rows(
+            Subscription,
+            [(s.pk, {"periods_billed": i}) for i, s in enumerate(rows)],
+            ["periods_billed"],
+        )
+    assert len(queries) == 1
+    assert sorted(
+        Subscription.objects.filter(pk__in=[s.pk for s in rows]).values_list(
+            "periods_billed", flat=True
+        )
+    ) == list(range(25))
+
+
+def test_nothing_to_update_runs_no_query(db):
+    with CaptureQueriesContext(connection) as queries:
+        update_rows(Subscription, [], ["periods_billed"])
+    assert len(queries) == 0
+
+
+def test_only_concrete_fields(db):
+    with pytest.raises(AssertionError):
+        update_rows(Subscription, [(1, {"items": None})], ["items"])
