@@ -13,14 +13,13 @@ Status machine (one service per transition in `invoices.services`):
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
-from commerce.catalog.models import BillingFrequency
+from commerce.catalog.models import LineSnapshot
 from commerce.models import PortalOwned
 
 DEFAULT_PREFIX = "INV-"
@@ -189,31 +188,14 @@ class Invoice(PortalOwned):
         return self.status in UNPAID_STATUSES and today > self.due_date
 
 
-class InvoiceLine(models.Model):
-    """A one-time line-item snapshot: editing the product later never changes the invoice.
-    Same fields as a quote line, so the quote builder's line editor and pricing serve both."""
+class InvoiceLine(LineSnapshot):
+    """A one-time line-item snapshot on an invoice: an invoice bills once, so its lines are
+    always one-time (billing frequency and term are kept for the shared pricing and line
+    editor, and show no schedule)."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey(
-        "catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    position = models.PositiveIntegerField(default=0)
-    name = models.CharField(max_length=200)
-    sku = models.CharField(max_length=64, blank=True)
-    description = models.TextField(blank=True)
-    quantity = models.PositiveIntegerField(default=1)
-    unit_amount = models.BigIntegerField(help_text="Integer cents")
-    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    discount_amount = models.BigIntegerField(null=True, blank=True, help_text="Integer cents")
-    tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal(0))
-    # Always one-time: an invoice bills once (kept for the shared pricing and line editor).
-    billing_frequency = models.CharField(
-        max_length=20, choices=BillingFrequency.choices, default=BillingFrequency.ONE_TIME
-    )
-    term_periods = models.PositiveIntegerField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["position", "id"]
+    class Meta(LineSnapshot.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(unit_amount__gte=0), name="invoiceline_price_not_negative"
@@ -223,17 +205,6 @@ class InvoiceLine(models.Model):
                 name="invoiceline_tax_rate_range",
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def schedule(self) -> str:
-        return ""
-
-    @property
-    def tax_rate_display(self) -> str:
-        return f"{Decimal(self.tax_rate).normalize():f}"
 
 
 class PaymentMethod(models.TextChoices):

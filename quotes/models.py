@@ -11,7 +11,6 @@ Status machine (one service per transition in `quotes.services`):
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,7 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
-from commerce.catalog.models import BillingFrequency, schedule_phrase
+from commerce.catalog.models import LineSnapshot
 from commerce.models import PortalOwned
 
 DEFAULT_EXPIRY_DAYS = 30
@@ -144,29 +143,12 @@ class Quote(PortalOwned):
         return self.status != QuoteStatus.DRAFT
 
 
-class QuoteLine(models.Model):
-    """A line-item snapshot: editing the product later never changes the quote."""
+class QuoteLine(LineSnapshot):
+    """A line-item snapshot on a quote."""
 
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey(
-        "catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    position = models.PositiveIntegerField(default=0)
-    name = models.CharField(max_length=200)
-    sku = models.CharField(max_length=64, blank=True)
-    description = models.TextField(blank=True)
-    quantity = models.PositiveIntegerField(default=1)
-    unit_amount = models.BigIntegerField(help_text="Integer cents")
-    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    discount_amount = models.BigIntegerField(null=True, blank=True, help_text="Integer cents")
-    tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal(0))
-    billing_frequency = models.CharField(
-        max_length=20, choices=BillingFrequency.choices, default=BillingFrequency.ONE_TIME
-    )
-    term_periods = models.PositiveIntegerField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["position", "id"]
+    class Meta(LineSnapshot.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(unit_amount__gte=0), name="quoteline_price_not_negative"
@@ -176,18 +158,6 @@ class QuoteLine(models.Model):
                 name="quoteline_tax_rate_range",
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def schedule(self) -> str:
-        return schedule_phrase(self.billing_frequency, self.term_periods)
-
-    @property
-    def tax_rate_display(self) -> str:
-        """8.250 → '8.25', 10.000 → '10' (no trailing zeros, never scientific)."""
-        return f"{Decimal(self.tax_rate).normalize():f}"
 
 
 class QuoteEvent(models.Model):

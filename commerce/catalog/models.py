@@ -172,3 +172,42 @@ class Product(PortalOwned):
         if self.margin is None or not self.unit_price:
             return None
         return round_half_up(Decimal(self.margin * 100) / Decimal(self.unit_price))
+
+
+class LineSnapshot(models.Model):
+    """A line item copied from the library onto a document (quote, invoice): editing
+    the product later never changes the document. Concrete lines add their document's
+    foreign key and their own constraints."""
+
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=200)
+    sku = models.CharField(max_length=64, blank=True)
+    description = models.TextField(blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_amount = models.BigIntegerField(help_text="Integer cents")
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    discount_amount = models.BigIntegerField(null=True, blank=True, help_text="Integer cents")
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal(0))
+    billing_frequency = models.CharField(
+        max_length=20, choices=BillingFrequency.choices, default=BillingFrequency.ONE_TIME
+    )
+    term_periods = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def schedule(self) -> str:
+        return schedule_phrase(self.billing_frequency, self.term_periods)
+
+    @property
+    def tax_rate_display(self) -> str:
+        """8.250 → '8.25', 10.000 → '10' (no trailing zeros, never scientific)."""
+        return f"{Decimal(self.tax_rate).normalize():f}"
