@@ -129,19 +129,7 @@ def _write_lines(invoice: Invoice, lines: Sequence[LineInput]) -> None:
     totals = price_invoice_lines(lines)
     invoice.lines.all().delete()
     InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            invoice=invoice,
-            position=position,
-            product=line.product,
-            name=line.name.strip()[:200],
-            sku=line.sku,
-            description=line.description,
-            quantity=line.quantity,
-            unit_amount=line.unit_amount,
-            discount_percent=line.discount_percent,
-            discount_amount=line.discount_amount,
-            tax_rate=line.tax_rate,
-        )
+        InvoiceLine(invoice=invoice, position=position, **line.snapshot())
         for position, line in enumerate(lines)
     )
     _store_totals(invoice, totals)

@@ -65,6 +65,22 @@ class LineInput:
     billing_frequency: str = BillingFrequency.ONE_TIME
     term_periods: int | None = None
 
+    def snapshot(self) -> dict[str, Any]:
+        """The line's fields as a document line (QuoteLine, InvoiceLine) stores them."""
+        return {
+            "product": self.product,
+            "name": self.name.strip()[:200],
+            "sku": self.sku,
+            "description": self.description,
+            "quantity": self.quantity,
+            "unit_amount": self.unit_amount,
+            "discount_percent": self.discount_percent,
+            "discount_amount": self.discount_amount,
+            "tax_rate": self.tax_rate,
+            "billing_frequency": self.billing_frequency,
+            "term_periods": self.term_periods or None,
+        }
+
 
 @dataclass(frozen=True)
 class NewContact:
@@ -217,21 +233,7 @@ def _write_lines(quote: Quote, lines: Sequence[LineInput]) -> None:
             raise QuoteError("Choose products of this portal.")
     quote.lines.all().delete()
     QuoteLine.objects.bulk_create(
-        QuoteLine(
-            quote=quote,
-            position=position,
-            product=line.product,
-            name=line.name.strip()[:200],
-            sku=line.sku,
-            description=line.description,
-            quantity=line.quantity,
-            unit_amount=line.unit_amount,
-            discount_percent=line.discount_percent,
-            discount_amount=line.discount_amount,
-            tax_rate=line.tax_rate,
-            billing_frequency=line.billing_frequency,
-            term_periods=line.term_periods or None,
-        )
+        QuoteLine(quote=quote, position=position, **line.snapshot())
         for position, line in enumerate(lines)
     )
 
@@ -525,40 +527,6 @@ def _notify_owner(quote: Quote, template: str, text: str) -> None:
         QuoteNotice.objects.create(
             portal=quote.portal, user_id=quote.owner_id, quote=quote, text=text[:300]
         )
-
-
-@transaction.atomic
-def quote_send(*, quote: Quote, actor: User | None, message: str = "") -> Quote:
-    """E-mails a published quote to its contact (HTML + text, link, PDF attached),
-    after commit. Records when it was sent."""
-    from .pdf import render_quote_pdf
-
-    locked = _lock(quote)
-    _refuse(locked, [QuoteStatus.PUBLISHED], "sent (publish it first)")
-    contact = locked.contact
-    if contact is None:  # publishing requires one; kept for type checkers
-        raise QuoteError("The quote has no contact to send it to.")
-    pdf = render_quote_pdf(locked)
-    send_templated_email(
-        to=[contact.email],
-        template="quote_sent",
-        context={
-            "portal": locked.portal,
-            "quote": locked,
-            "contact": contact,
-            "message": message.strip(),
-            "sender": actor,
-            "totals": quote_totals(locked),
-            "site_url": settings.SITE_URL,
-            "url": public_url(locked),
-        },
-        reply_to=(actor.email if actor else None) or locked.portal.support_email or None,
-        attachments=[(f"{locked.display_number}.pdf", pdf, "application/pdf")],
-    )
-    locked.sent_at = timezone.now()
-    locked.save(update_fields=["sent_at"])
-    _event(locked, QuoteEvent.Kind.SENT, actor=actor, detail=f"To {contact.email}")
-    return locked
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ from commerce.portals.access import (
 from payments.checkout import CheckoutError, NotAcceptingPayments
 from payments.stripe_api import StripeServiceError
 
-from . import selectors, services
+from . import emails, selectors, services
 from .forms import (
     AcceptForm,
     DeclineForm,
@@ -228,7 +228,7 @@ def _transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             form = SendForm(request.POST)
             message = form.cleaned_data["message"] if form.is_valid() else ""
-            quote = services.quote_send(quote=quote, actor=actor, message=message)  # type: ignore[arg-type]
+            quote = emails.quote_send(quote=quote, actor=actor, message=message)  # type: ignore[arg-type]
             note = f"{quote.display_number} is on its way to {quote.contact.email if quote.contact else 'the buyer'}."
     except services.QuoteError as exc:
         messages.error(request, str(exc))

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from quotes import services
+from quotes import emails, services
 from quotes.models import Quote, QuoteEvent, QuoteLine, QuoteNotice, QuoteStatus
 from quotes.services import QuoteError
 from tests.factories import ContactFactory, ProductFactory
@@ -237,7 +237,7 @@ def test_send_emails_the_contact_with_link_and_pdf(
 ):
     quote = make_quote(publish=True)
     with django_capture_on_commit_callbacks(execute=True):
-        services.quote_send(quote=quote, actor=sales_rep, message="As discussed.")
+        emails.quote_send(quote=quote, actor=sales_rep, message="As discussed.")
     message = mail.outbox[0]
     assert message.to == ["buyer@client.test"]
     assert quote.public_token in message.body
@@ -251,7 +251,7 @@ def test_send_emails_the_contact_with_link_and_pdf(
 
 def test_a_draft_cannot_be_sent(make_quote, sales_rep):
     with pytest.raises(QuoteError, match="publish it first"):
-        services.quote_send(quote=make_quote(), actor=sales_rep)
+        emails.quote_send(quote=make_quote(), actor=sales_rep)
     assert mail.outbox == []
 
 
