@@ -7,7 +7,6 @@ triple or raises `DropConnection`; the transport lives in server.py.
 from __future__ import annotations
 
 import fnmatch
-import json
 import logging
 import threading
 import time
@@ -17,7 +16,7 @@ from typing import Any
 
 from . import API_VERSION, PLATFORM, forms, params
 from .errors import StripeError, invalid
-from .render import render
+from .render import dumps, render
 from .store import Store, random_token
 
 log = logging.getLogger("fakestripe")
@@ -235,7 +234,7 @@ class App:
 
     def _error_response(self, exc: StripeError, base_headers) -> Response:
         hdrs = base_headers + list(exc.headers.items())
-        return exc.status, hdrs, json.dumps(exc.body()).encode()
+        return exc.status, hdrs, dumps(exc.body()).encode()
 
     def _handle(self, method, path, query, headers, body, request_id, base_headers) -> Response:
         found = match(method, path)
@@ -282,17 +281,15 @@ class App:
                 with self.store.lock:
                     result = r.handler(ctx, **args)
                     status = 200
-                    payload = json.dumps(
-                        render(self.store, owner, result, ctx.params.get("expand"))
-                    )
+                    payload = dumps(render(self.store, owner, result, ctx.params.get("expand")))
             except StripeError as exc:
                 saved = exc.saved
-                status, payload = exc.status, json.dumps(exc.body())
+                status, payload = exc.status, dumps(exc.body())
                 base_headers = base_headers + list(exc.headers.items())
             except Exception:
                 log.exception("fakestripe: unexpected error on %s %s", method, path)
                 status = 500
-                payload = json.dumps(
+                payload = dumps(
                     StripeError(500, "An unknown error occurred", type="api_error").body()
                 )
         except BaseException:

@@ -8,7 +8,7 @@ turns numeric-keyed dicts into lists where a list is expected.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from .errors import invalid
 
@@ -17,7 +17,21 @@ def decode(text: str) -> dict[str, Any]:
     result: dict[str, Any] = {}
     if not text:
         return result
-    for key, value in parse_qsl(text, keep_blank_values=True):
+    # urllib.parse.parse_qsl(text, keep_blank_values=True), inlined: "&"-separated
+    # fields, empty ones skipped, "+" is a space, then %-decoding (UTF-8, errors
+    # replaced); unquote is skipped where there is no "%" (it would return its input).
+    for field in text.split("&"):
+        if not field:
+            continue
+        key, _, value = field.partition("=")
+        if "+" in key:
+            key = key.replace("+", " ")
+        if "%" in key:
+            key = unquote(key)
+        if "+" in value:
+            value = value.replace("+", " ")
+        if "%" in value:
+            value = unquote(value)
         if "[" not in key:
             result[key] = value
             continue

@@ -7,6 +7,8 @@ objects are never modified by rendering.
 
 from __future__ import annotations
 
+import json
+from json import encoder as _json_encoder
 from typing import Any
 
 from . import PLATFORM
@@ -14,6 +16,32 @@ from .errors import invalid
 from .store import Store
 
 MAX_DEPTH = 4
+
+# json.dumps(obj) with its default settings, minus the per-call encoder set-up and the
+# circular-reference bookkeeping (stored objects are trees): the same C encoder, the
+# same separators and escaping, so the same text.
+_C_ENCODE = (
+    _json_encoder.c_make_encoder(
+        None,  # no circular-reference markers
+        json.JSONEncoder().default,
+        _json_encoder.encode_basestring_ascii,
+        None,  # indent
+        ": ",
+        ", ",
+        False,  # sort_keys
+        False,  # skipkeys
+        True,  # allow_nan
+    )
+    if _json_encoder.c_make_encoder is not None
+    else None
+)
+
+
+def dumps(obj: Any) -> str:
+    """`json.dumps(obj)` for a JSON object (a dict); anything else goes to json.dumps."""
+    if _C_ENCODE is None or type(obj) is not dict:
+        return json.dumps(obj)
+    return "".join(_C_ENCODE(obj, 0))
 
 
 def render(store: Store, owner: str, obj: Any, expand: list[str] | None) -> Any:

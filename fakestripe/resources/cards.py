@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..errors import StripeError
 
@@ -135,5 +136,6 @@ def card_for(number: str) -> Card:
     return Card(brand_of(number))
 
 
+@lru_cache(maxsize=4096)
 def fingerprint(number: str) -> str:
     return hashlib.sha256(number.encode()).hexdigest()[:16]

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import pickle
 from typing import Any
 
 from ..errors import invalid
+from ..events import snapshot as snapshot  # deep copy of a JSON object (for events)
 
 ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
-
-
-def snapshot(obj: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy of a JSON object (events keep the object as it was)."""
-    return pickle.loads(pickle.dumps(obj, pickle.HIGHEST_PROTOCOL))
 
 
 def address(value: Any) -> dict[str, Any]:
@@ -52,6 +47,8 @@ def update_metadata(obj: dict[str, Any], new: Any, previous: dict[str, Any]) -> 
 
 
 def new_metadata(value: Any) -> dict[str, str]:
+    if value is None or value == "" or (type(value) is dict and not value):
+        return {}  # what the merge below gives for no metadata
     obj: dict[str, Any] = {"metadata": {}}
     update_metadata(obj, value if value is not None else {}, {})
     return obj["metadata"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ..app import Ctx, route
@@ -43,8 +44,6 @@ def build_card_pm(ctx: Ctx, card_params: dict[str, Any], billing: Any, metadata:
             code="invalid_expiry_month",
             param="card[exp_month]",
         )
-    import time
-
     year_now = time.gmtime(ctx.now()).tm_year
     if exp_year < year_now or exp_year > year_now + 50:
         raise StripeError(
@@ -106,7 +105,7 @@ def resolve_payment_method(ctx: Ctx, ident: Any, param: str) -> dict[str, Any]:
     number = TOKENS.get(ident)
     if number is not None:
         card = card_for(number)
-        year = __import__("time").gmtime(ctx.now()).tm_year + 3
+        year = time.gmtime(ctx.now()).tm_year + 3
         return _pm(ctx, number, card, 12, year, "123", _billing(None), None)
     obj = ctx.store.objects.get(ident)
     if obj is None or obj["object"] != "payment_method" or ctx.store.owner[ident] != ctx.owner:
