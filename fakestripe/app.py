@@ -270,18 +270,22 @@ class App:
         try:
             # Injected "before" failures happen before execution: nothing is saved for
             # the idempotency key, so a retry executes normally.
-            error = self._apply_failure(self.take_failure(method, path, "before"))
-            if error is not None:
-                raise error
+            if self.failures:
+                error = self._apply_failure(self.take_failure(method, path, "before"))
+                if error is not None:
+                    raise error
             try:
-                raw, secret = self._client_side(r, key_type, raw)
+                secret = None
+                if key_type == "publishable":
+                    raw, secret = self._client_side(r, key_type, raw)
                 ctx.params = params.clean(r.params, raw)
                 if secret is not None:
                     ctx.params["_client_secret"] = secret
                 with self.store.lock:
                     result = r.handler(ctx, **args)
                     status = 200
-                    payload = dumps(render(self.store, owner, result, ctx.params.get("expand")))
+                    expand = ctx.params.get("expand")
+                    payload = dumps(render(self.store, owner, result, expand) if expand else result)
             except StripeError as exc:
                 saved = exc.saved
                 status, payload = exc.status, dumps(exc.body())
@@ -303,9 +307,10 @@ class App:
             else:
                 self._idempotency_abort(owner, idem)
             base_headers = [*base_headers, ("Idempotency-Key", idem)]
-        error = self._apply_failure(self.take_failure(method, path, "after"))
-        if error is not None:
-            raise error
+        if self.failures:
+            error = self._apply_failure(self.take_failure(method, path, "after"))
+            if error is not None:
+                raise error
         return status, base_headers, encoded
 
     def _client_side(self, r: Route, key_type: str, raw: dict[str, Any]):

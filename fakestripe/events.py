@@ -22,9 +22,9 @@ def snapshot(obj: dict[str, Any]) -> dict[str, Any]:
         if kind in _ATOMS:
             continue
         if kind is dict:
-            out[key] = snapshot(value)
+            out[key] = snapshot(value) if value else {}
         elif kind is list:
-            out[key] = _copy_list(value)
+            out[key] = _copy_list(value) if value else []
         else:
             out[key] = _deep(value)
     return out
@@ -37,9 +37,9 @@ def _copy_list(items: list[Any]) -> list[Any]:
         if kind in _ATOMS:
             continue
         if kind is dict:
-            out[index] = snapshot(value)
+            out[index] = snapshot(value) if value else {}
         elif kind is list:
-            out[index] = _copy_list(value)
+            out[index] = _copy_list(value) if value else []
         else:
             out[index] = _deep(value)
     return out
@@ -75,7 +75,12 @@ class Events:
         data: dict[str, Any] = {"object": snapshot(obj)}
         if previous:
             data["previous_attributes"] = snapshot(previous)
-        endpoints = self.app.dispatcher.endpoints_for(owner, type_)
+        hooks = store.collections.get((PLATFORM, "webhook_endpoint"))
+        endpoints = (
+            self.app.dispatcher.endpoints_for(owner, type_)
+            if hooks is not None and hooks.live
+            else []
+        )
         event: dict[str, Any] = {
             "id": store.new_id("evt"),
             "object": "event",
