@@ -115,6 +115,14 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered public pages, per process: their keys carry the version of what they show
+# (payments/checkout/start.py payable_link_page_key), so a copy is never stale and a
+# network round trip to a shared cache would cost more than the page saves.
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "pages",
+    "OPTIONS": {"MAX_ENTRIES": 500},
+}
 
 # --- Auth ---
 AUTH_USER_MODEL = "portals.User"

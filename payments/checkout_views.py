@@ -10,7 +10,7 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
@@ -131,7 +131,7 @@ def _details_page(request: HttpRequest, link: PaymentLink, cache_key: str | None
     }
     page = render_to_string("public/checkout.html", context, request=request)
     if cache_key:
-        cache.set(cache_key, page, PAGE_CACHE_SECONDS)
+        caches["pages"].set(cache_key, page, PAGE_CACHE_SECONDS)
     return HttpResponse(page.replace(_CSRF_PLACEHOLDER, get_token(request)))
 
 
@@ -140,7 +140,7 @@ def checkout_page(request: HttpRequest, slug: str) -> HttpResponse:
     cache_key = None
     if request.method != "POST" and not _session_key(request):
         cache_key = checkout_service.payable_link_page_key(slug)
-        page = cache.get(cache_key) if cache_key else None
+        page = caches["pages"].get(cache_key) if cache_key else None
         if page is not None:
             return HttpResponse(page.replace(_CSRF_PLACEHOLDER, get_token(request)))
     link = checkout_service.public_link(slug)
