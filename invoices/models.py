@@ -20,7 +20,7 @@ from django.db import models
 from django.urls import reverse
 
 from commerce.catalog.models import LineSnapshot
-from commerce.models import PortalOwned
+from commerce.models import PortalOwned, TimelineEntry
 
 DEFAULT_PREFIX = "INV-"
 
@@ -262,7 +262,7 @@ class InvoicePayment(models.Model):
         return self.method != PaymentMethod.CARD
 
 
-class InvoiceEvent(models.Model):
+class InvoiceEvent(TimelineEntry):
     """The invoice's timeline: every transition, payment and e-mail, with who did it."""
 
     class Kind(models.TextChoices):
@@ -282,14 +282,6 @@ class InvoiceEvent(models.Model):
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    detail = models.CharField(max_length=500, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.invoice_id})"

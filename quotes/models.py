@@ -19,7 +19,7 @@ from django.db import models
 from django.urls import reverse
 
 from commerce.catalog.models import LineSnapshot
-from commerce.models import PortalOwned
+from commerce.models import PortalOwned, TimelineEntry
 
 DEFAULT_EXPIRY_DAYS = 30
 REMINDER_DAYS_BEFORE_EXPIRY = 3
@@ -160,7 +160,7 @@ class QuoteLine(LineSnapshot):
         ]
 
 
-class QuoteEvent(models.Model):
+class QuoteEvent(TimelineEntry):
     """The quote's timeline: every transition and every e-mail, with who did it."""
 
     class Kind(models.TextChoices):
@@ -178,14 +178,6 @@ class QuoteEvent(models.Model):
 
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    detail = models.CharField(max_length=500, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.quote_id})"
