@@ -84,3 +84,16 @@ def test_nothing_to_update_runs_no_query(db):
 def test_only_concrete_fields(db):
     with pytest.raises(AssertionError):
         update_rows(Subscription, [(1, {"items": None})], ["items"])
+
+
+def test_postgresql_reuses_the_plan_of_a_repeated_query(postgres, portal):
+    # The checkout page's hot query, like any other, is planned once per connection.
+    for _ in range(6):
+        list(Subscription.objects.filter(portal=portal, amount__gte=100).values_list("pk"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%subscriptions_subscription%amount%"],
+        )
+        (prepared,) = cursor.fetchone()
+    assert prepared == 1
