@@ -16,6 +16,7 @@ from django.utils import timezone
 from commerce import money, pricing
 from commerce.customers import services as contact_services
 from commerce.customers.models import Contact
+from commerce.db import fetch_one
 from commerce.portals.models import Portal
 
 from .. import stripe_api
@@ -95,8 +96,9 @@ def public_link(slug: str) -> PaymentLink | None:
 
 
 def payable_link_page_key(slug: str) -> str | None:
-    """The cache key of the checkout page of an unlimited link that takes payments right
-    now (active, not expired, portal Ready to transact), else None.
+    """The cache key of the checkout page a new buyer of `slug` sees, when the link takes
+    payments right now (active, not expired, portal Ready to transact and, for a limited
+    link, a use left that no other buyer holds), else None: the full path then shows why.
 
     The hot path of the public page: one plain SQL query, because building the
     equivalent ORM query costs more than running it. The key changes whenever the link
@@ -105,20 +107,33 @@ def payable_link_page_key(slug: str) -> str | None:
     link_table = PaymentLink._meta.db_table
     portal_table = Portal._meta.db_table
     account_table = StripeAccount._meta.db_table
-    # Only table names from the models are formatted in; every value is a parameter.
+    checkout_table = Checkout._meta.db_table
+    # Only table names from the models are formatted in; every value is a parameter. The
+    # use count is link_unavailable_reason's: paid checkouts and live reservations.
     sql = (
         f"SELECT l.id, l.updated_at, p.name, p.accent_colour, p.checkout_text,"  # noqa: S608
         f" p.support_email, p.logo_content_type, p.logo_updated_at"
         f" FROM {link_table} l JOIN {portal_table} p ON p.id = l.portal_id"
-        f" WHERE l.slug = %s AND l.active = %s AND l.single_use = %s"
-        f" AND l.max_payments IS NULL AND (l.expires_at IS NULL OR l.expires_at > %s)"
+        f" WHERE l.slug = %s AND l.active = %s AND (l.expires_at IS NULL OR l.expires_at > %s)"
         f" AND EXISTS (SELECT 1 FROM {account_table} a WHERE a.portal_id = l.portal_id"
         f" AND a.disconnected_at IS NULL AND a.status = %s)"
+        f" AND ((l.single_use = %s AND l.max_payments IS NULL)"
+        f" OR (SELECT count(*) FROM {checkout_table} c WHERE c.payment_link_id = l.id"
+        f" AND (c.status = %s OR (c.status IN (%s, %s) AND c.reserved_until > %s)))"
+        f" < CASE WHEN l.single_use THEN 1 ELSE l.max_payments END)"
     )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [slug, True, False, now, AccountStatus.READY.value])
-        row = cursor.fetchone()
+    params = [
+        slug,
+        True,
+        now,
+        AccountStatus.READY.value,
+        False,
+        Checkout.Status.SUCCEEDED.value,
+        *(status.value for status in LIVE_STATUSES),
+        now,
+    ]
+    row = fetch_one(sql, params)
     if row is None:
         return None
     digest = hashlib.sha256("|".join(str(v) for v in row[1:]).encode()).hexdigest()[:24]

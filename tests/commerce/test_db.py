@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from commerce.db import update_rows
 from subscriptions.models import Subscription
+from tests.conftest import require
 from tests.factories import ContactFactory
 
 
@@ -97,3 +98,25 @@ def test_postgresql_reuses_the_plan_of_a_repeated_query(postgres, portal):
         )
         (prepared,) = cursor.fetchone()
     assert prepared == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_outlives_a_connection_that_died_while_idle():
+    from django.db import connections
+
+    from commerce.db import fetch_one
+
+    require(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL=postgres://…")
+    connection.health_check_enabled = True  # as in production (CONN_HEALTH_CHECKS)
+    (pid,) = fetch_one("SELECT pg_backend_pid()", [])
+    # The server ends the idle connection, as a PostgreSQL restart or failover would.
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        other.close()
+    connection.health_check_done = False  # a new request
+    assert fetch_one("SELECT %s::int + 1", [41]) == (42,)
+    (new_pid,) = fetch_one("SELECT pg_backend_pid()", [])
+    assert new_pid != pid

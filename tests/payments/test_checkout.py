@@ -461,6 +461,27 @@ def test_cached_page_never_outlives_a_deactivation_or_a_lost_stripe_account(
     assert "not accepting payments" in text(Client().get(f"/pay/{link.slug}/"))
 
 
+@pytest.mark.parametrize("limit", [{"single_use": True}, {"max_payments": 2}])
+def test_limited_links_page_is_cached_only_while_a_use_is_free(
+    stripe_hub, ready_account, portal, django_assert_max_num_queries, limit
+):
+    link = make_link(portal, **limit)
+    uses = link.payment_limit
+    assert Client().get(f"/pay/{link.slug}/").status_code == 200
+    with django_assert_max_num_queries(1):  # served from the page cache
+        assert Client().get(f"/pay/{link.slug}/").status_code == 200
+    holders = [start_checkout(Client(), link) for _ in range(uses)]
+    # Every use is held by a buyer paying now: a new buyer is told, and not from a copy.
+    response = Client().get(f"/pay/{link.slug}/")
+    assert response.status_code == 409 and "paying with this link right now" in text(response)
+    Checkout.objects.filter(pk=holders[0].pk).update(reserved_until=timezone.now())
+    with django_assert_max_num_queries(1):  # a hold ran out: the use is free again
+        assert Client().get(f"/pay/{link.slug}/").status_code == 200
+    Checkout.objects.filter(pk__in=[h.pk for h in holders]).update(status="succeeded")
+    response = Client().get(f"/pay/{link.slug}/")
+    assert response.status_code == 410 and "already been used" in text(response)
+
+
 def test_page_served_from_cache_still_accepts_the_buyers_post(stripe_hub, ready_account, portal):
     link = make_link(portal)
     buyer = Client(enforce_csrf_checks=True)
