@@ -66,7 +66,7 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple | None:
     if connection.in_atomic_block:
         return _fetch_one(sql, params)
     connection.ensure_connection()
-    connection.health_check_done = True
+    connection.health_check_done = True  # type: ignore[attr-defined]
     try:
         return _fetch_one(sql, params)
     except (OperationalError, InterfaceError):
