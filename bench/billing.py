@@ -236,7 +236,16 @@ def main() -> None:
         spec = json.loads(Path(args.share).read_text())
         if args.child == "hub":
             setup_django(dict(os.environ))
+            from django.db import connection
+
             import subscriptions.billing  # noqa: F401
+            from commerce.celery import app
+
+            # Connected to the database and the broker, as a worker is before its
+            # first task.
+            connection.ensure_connection()
+            with app.producer_or_acquire() as producer:
+                producer.connection.ensure_connection()
         else:
             import stripe  # noqa: F401
         print("ready", flush=True)

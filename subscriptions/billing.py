@@ -144,10 +144,29 @@ def _claim(*, ids: list[int], owner: str, now: datetime) -> tuple[list[_Claim], 
         billable = [s for s in subscriptions if s not in ending]
         if not billable:
             return [], len(ending)
-        periods = Q()
-        for s in billable:
-            periods |= Q(subscription_id=s.pk, period=s.periods_billed + 1)
-        cycles = {c.subscription_id: c for c in BillingCycle.objects.filter(periods)}
+        # Each one's current cycle (period = periods billed + 1), when an earlier run
+        # made it: fetched by subscription and period, then matched pair by pair.
+        wanted = {(s.pk, s.periods_billed + 1) for s in billable}
+        cycles = {
+            c.subscription_id: c
+            for c in BillingCycle.objects.filter(
+                subscription_id__in=[s.pk for s in billable],
+                period__in={period for _, period in wanted},
+            )
+            if (c.subscription_id, c.period) in wanted
+        }
+        # A new cycle starts with its first attempt; an earlier one may still hold a
+        # pending attempt (a run that stopped before it knew the outcome).
+        pending = (
+            {
+                a.cycle_id: a
+                for a in BillingAttempt.objects.filter(
+                    cycle__in=list(cycles.values()), status=BillingAttempt.Status.PENDING
+                )
+            }
+            if cycles
+            else {}
+        )
         new_cycles = [
             BillingCycle(
                 portal_id=s.portal_id,
@@ -157,41 +176,36 @@ def _claim(*, ids: list[int], owner: str, now: datetime) -> tuple[list[_Claim], 
                 or period_start(s.start_date, s.billing_frequency, s.periods_billed),
                 amount=s.amount,
                 currency=s.currency,
+                attempt_count=1,
             )
             for s in billable
             if s.pk not in cycles
         ]
+        retried = [
+            cycles[s.pk] for s in billable if s.pk in cycles and cycles[s.pk].pk not in pending
+        ]
+        for cycle in retried:
+            cycle.attempt_count += 1
         for cycle in BillingCycle.objects.bulk_create(new_cycles):
             cycles[cycle.subscription_id] = cycle
-        pending = {
-            a.cycle_id: a
-            for a in BillingAttempt.objects.filter(
-                cycle__in=list(cycles.values()), status=BillingAttempt.Status.PENDING
-            )
-        }
-        new_attempts = []
-        for s in billable:
-            cycle = cycles[s.pk]
-            if cycle.pk in pending:
-                continue
-            cycle.attempt_count += 1
-            new_attempts.append(
-                BillingAttempt(
-                    portal_id=s.portal_id,
-                    cycle=cycle,
+        new_attempts = [
+            BillingAttempt(
+                portal_id=cycle.portal_id,
+                cycle=cycle,
+                number=cycle.attempt_count,
+                idempotency_key=attempt_key(
+                    portal_id=cycle.portal_id,
+                    subscription_id=cycle.subscription_id,
+                    period=cycle.period,
                     number=cycle.attempt_count,
-                    idempotency_key=attempt_key(
-                        portal_id=s.portal_id,
-                        subscription_id=s.pk,
-                        period=cycle.period,
-                        number=cycle.attempt_count,
-                    ),
-                )
+                ),
             )
-        if new_attempts:
-            for attempt in BillingAttempt.objects.bulk_create(new_attempts):
-                pending[attempt.cycle_id] = attempt
-            BillingCycle.objects.filter(pk__in=[a.cycle_id for a in new_attempts]).update(
+            for cycle in [*new_cycles, *retried]
+        ]
+        for attempt in BillingAttempt.objects.bulk_create(new_attempts):
+            pending[attempt.cycle_id] = attempt
+        if retried:
+            BillingCycle.objects.filter(pk__in=[c.pk for c in retried]).update(
                 attempt_count=F("attempt_count") + 1, updated_at=now
             )
     claims = []

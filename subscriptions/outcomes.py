@@ -49,6 +49,9 @@ _SUBSCRIPTION_FIELDS = [
 ]
 
 
+_ATTEMPT_FIELDS = ["status", "payment_intent_id", "finished_at", "updated_at"]
+
+
 def attempts_record_success(*, paid: list[tuple[int, int, dict]]) -> int:
     """Records paid attempts, given as (subscription id, attempt id, intent), in one
     transaction: each one's Payment (source subscription), its cycle paid, its
@@ -140,13 +143,10 @@ def attempts_record_success(*, paid: list[tuple[int, int, dict]]) -> int:
                     message=f"Period {cycle.period} charged ({intent['id']}).",
                 )
             )
-        BillingAttempt.objects.filter(pk__in=[a.pk for a in attempts]).update(
-            status=BillingAttempt.Status.SUCCEEDED, finished_at=now, updated_at=now
-        )
         update_rows(
             BillingAttempt,
-            [(a.pk, {"payment_intent_id": a.payment_intent_id}) for a in attempts],
-            ["payment_intent_id"],
+            [(a.pk, {name: getattr(a, name) for name in _ATTEMPT_FIELDS}) for a in attempts],
+            _ATTEMPT_FIELDS,
         )
         BillingCycle.objects.filter(pk__in=[a.cycle.pk for a in attempts]).update(
             status=BillingCycle.Status.PAID, paid_at=now, next_retry_at=None, updated_at=now

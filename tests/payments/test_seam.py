@@ -113,3 +113,54 @@ def test_retry_on_a_failed_event_processes_it(
     assert event.processed_at is not None and event.last_error == ""
     assert StripeAccount.objects.get(pk=account.pk).status == AccountStatus.READY
     assert stripe_api.account_retrieve(account.stripe_id)["charges_enabled"] is True
+
+
+@pytest.fixture
+def proxy_server():
+    """An HTTP proxy that records the request lines it gets and answers 502."""
+    import http.server
+    import threading
+
+    seen: list[str] = []
+
+    class Proxy(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            seen.append(self.requestline)
+            self.send_response(502)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    server.shutdown()
+
+
+@pytest.mark.parametrize("bypassed", [False, True])
+def test_the_seam_honours_the_proxy_settings_it_read_at_start(
+    stripe_hub, db, monkeypatch, settings, proxy_server, bypassed
+):
+    from payments.stripe_api import core
+
+    proxy_url, seen = proxy_server
+    settings.STRIPE_MAX_RETRIES = 0
+    monkeypatch.setenv("HTTP_PROXY", proxy_url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1" if bypassed else "")
+    monkeypatch.setattr(core, "_http_client", None)
+    core._shared_http_client()  # a process starting with this environment
+    monkeypatch.delenv("HTTP_PROXY")  # read once: a later change does not count
+    stripe_hub.reset_stats()
+    if bypassed:
+        with pytest.raises(stripe_api.AccountInvalid):  # fakestripe's answer
+            stripe_api.account_retrieve("acct_missing")
+        assert seen == [] and stripe_hub.stats()["total"] == 1
+    else:
+        with pytest.raises(stripe_api.StripeUnavailable):
+            stripe_api.account_retrieve("acct_missing")
+        assert seen and seen[0].startswith(f"GET {stripe_hub.url}/v1/accounts/acct_missing")
+        assert stripe_hub.stats()["total"] == 0
