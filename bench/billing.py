@@ -13,8 +13,9 @@ exits:
   the parameters the hub sends (off_session, confirm, metadata, idempotency key,
   latest_charge expanded; no SDK retries), N in all, doing nothing with the answers;
 - the hub: the parent lists the due ids (`billing_due_ids`, timed and added), then each
-  child calls `subscriptions.billing.billing_charge_batch` on its share, 20 ids per
-  call — claim, cycles, attempts, Payments, timeline entries, and the receipt tasks
+  child calls `subscriptions.billing.billing_charge_batch` on its share,
+  SUBSCRIPTION_BILLING_BATCH_SIZE ids per call (the billing tasks' batch, 50 by
+  default) — claim, cycles, attempts, Payments, timeline entries, and the receipt tasks
   enqueued on the configured broker (not sent: no worker runs). It calls the function
   the billing queue's workers call, not Celery: no broker round trip per batch. The
   request budget is off (SUBSCRIPTION_STRIPE_REQUESTS_PER_SECOND=0), so only the code
@@ -47,7 +48,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _server import control, start_fakestripe  # noqa: E402
 
 SECRET = "sk_test_benchbilling"
-BATCH = 20
 
 
 def hub_env(base: str, database_url: str, var: Path) -> dict[str, str]:
@@ -134,12 +134,15 @@ def child_baseline(spec: dict) -> None:
 
 
 def child_hub(spec: dict) -> None:
+    from django.conf import settings
+
     from subscriptions import billing
 
     ids = spec["items"]
-    for start in range(0, len(ids), BATCH):
-        result = billing.billing_charge_batch(subscription_ids=ids[start : start + BATCH])
-        if result.succeeded != len(ids[start : start + BATCH]):
+    size = settings.SUBSCRIPTION_BILLING_BATCH_SIZE
+    for start in range(0, len(ids), size):
+        result = billing.billing_charge_batch(subscription_ids=ids[start : start + size])
+        if result.succeeded != len(ids[start : start + size]):
             raise RuntimeError(f"batch billed {result.succeeded}: {result.errors[:3]}")
 
 
@@ -239,13 +242,12 @@ def main() -> None:
             from django.db import connection
 
             import subscriptions.billing  # noqa: F401
-            from commerce.celery import app
+            from subscriptions.tasks import send_receipts
 
-            # Connected to the database and the broker, as a worker is before its
-            # first task.
+            # Connected to the database and the broker, its task modules loaded, as a
+            # worker is before its first task (the receipts of no cycles: a no-op).
             connection.ensure_connection()
-            with app.producer_or_acquire() as producer:
-                producer.connection.ensure_connection()
+            send_receipts.delay([])
         else:
             import stripe  # noqa: F401
         print("ready", flush=True)
