@@ -280,7 +280,10 @@ class Payment(models.Model):
         INVOICE = "invoice", "Invoice"
         SUBSCRIPTION = "subscription", "Subscription"
 
-    portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="+")
+    # Indexed by the (portal, status) and (portal, -created_at) indexes below.
+    portal = models.ForeignKey(
+        "portals.Portal", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     contact = models.ForeignKey(
         "customers.Contact",
         null=True,

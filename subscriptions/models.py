@@ -174,8 +174,9 @@ class BillingCycle(PortalOwned):
         RETRYING = "retrying", "Retrying"
         FAILED = "failed", "Failed"
 
+    # Indexed by the (subscription, period) unique constraint, which leads with it.
     subscription = models.ForeignKey(
-        Subscription, on_delete=models.CASCADE, related_name="billing_cycles"
+        Subscription, on_delete=models.CASCADE, related_name="billing_cycles", db_index=False
     )
     period = models.PositiveIntegerField()
     period_start = models.DateField()
@@ -209,7 +210,10 @@ class BillingAttempt(PortalOwned):
         FAILED = "failed", "Failed"
         REQUIRES_ACTION = "requires_action", "Needs authentication"
 
-    cycle = models.ForeignKey(BillingCycle, on_delete=models.CASCADE, related_name="attempts")
+    # Indexed by the (cycle, number) unique constraint, which leads with it.
+    cycle = models.ForeignKey(
+        BillingCycle, on_delete=models.CASCADE, related_name="attempts", db_index=False
+    )
     number = models.PositiveIntegerField()
     idempotency_key = models.CharField(max_length=255, unique=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
