@@ -14,7 +14,7 @@ exits:
   latest_charge expanded; no SDK retries), N in all, doing nothing with the answers;
 - the hub: the parent lists the due ids (`billing_due_ids`, timed and added), then each
   child calls `subscriptions.billing.billing_charge_batch` on its share,
-  SUBSCRIPTION_BILLING_BATCH_SIZE ids per call (the billing tasks' batch, 50 by
+  SUBSCRIPTION_BILLING_BATCH_SIZE ids per call (the billing tasks' batch, 100 by
   default) — claim, cycles, attempts, Payments, timeline entries, and the receipt tasks
   enqueued on the configured broker (not sent: no worker runs). It calls the function
   the billing queue's workers call, not Celery: no broker round trip per batch. The
