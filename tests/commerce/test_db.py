@@ -107,7 +107,8 @@ def test_a_read_outlives_a_connection_that_died_while_idle():
     from commerce.db import fetch_one
 
     require(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL=postgres://…")
-    connection.health_check_enabled = True  # as in production (CONN_HEALTH_CHECKS)
+    connection.ensure_connection()
+    assert connection.health_check_enabled  # CONN_HEALTH_CHECKS, as in production
     (pid,) = fetch_one("SELECT pg_backend_pid()", [])
     # The server ends the idle connection, as a PostgreSQL restart or failover would.
     other = connections.create_connection("default")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -14,6 +12,8 @@ import stripe
 
 if "fakestripe.pytest_plugin" not in sys.modules:  # unless registered with -p already
     from fakestripe.pytest_plugin import fakestripe, fakestripe_server  # noqa: F401
+
+from tests.recorder import Receiver
 
 from .typecheck import check_response
 
@@ -69,43 +69,6 @@ def api(fakestripe, method: str, path: str, *, key: str | None = None, headers=N
     if resp.headers.get("Content-Type", "").startswith("application/json"):
         check_response(resp.json())
     return resp
-
-
-class Receiver:
-    """A local webhook endpoint recording what it receives; answers `statuses` in turn."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.statuses: list[int] = []
-        self.lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with outer.lock:
-                    outer.received.append((dict(self.headers), body))
-                    status = outer.statuses.pop(0) if outer.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/webhooks/stripe/"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def events(self) -> list[dict]:
-        with self.lock:
-            return [json.loads(body) for _, body in self.received]
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture

@@ -118,27 +118,12 @@ def test_retry_on_a_failed_event_processes_it(
 @pytest.fixture
 def proxy_server():
     """An HTTP proxy that records the request lines it gets and answers 502."""
-    import http.server
-    import threading
+    from tests.recorder import Receiver
 
-    seen: list[str] = []
-
-    class Proxy(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            seen.append(self.requestline)
-            self.send_response(502)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        do_GET = do_POST
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    server.shutdown()
+    proxy = Receiver()
+    proxy.statuses = [502] * 5
+    yield proxy.base, proxy.request_lines
+    proxy.close()
 
 
 @pytest.mark.parametrize("bypassed", [False, True])
