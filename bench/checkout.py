@@ -26,7 +26,7 @@ SEED = """
 import secrets
 from commerce.catalog.models import Product
 from commerce.portals.models import Portal
-from payments.links import LineSpec, payment_link_create
+from payments.links.services import LineSpec, payment_link_create
 from payments.models import StripeAccount
 portal = Portal.objects.create(name="Bench Portal", checkout_text="Thanks for your order.")
 StripeAccount.objects.create(

@@ -8,7 +8,7 @@ transaction), records the hub's Payments for them in bulk, then compares, in thi
 process:
 - the baseline: `stripe.StripeClient` paging `GET /v1/balance_transactions` 100 at a time
   with `starting_after` until `has_more` is false, doing nothing with the data;
-- the hub: `payments.fees.fees_sync_account` from a fresh state (same pages, plus matching
+- the hub: `payments.fees.services.fees_sync_account` from a fresh state (same pages, plus matching
   and writing every payment's fee, net and details).
 
 The fee sync never sends more than its request budget (settings.FEE_SYNC_REQUESTS_PER_SECOND,
@@ -82,9 +82,9 @@ def run(base: str, count: int) -> None:
     import stripe
 
     from commerce.portals.models import Portal
-    from payments import fees
+    from payments.fees import services as fees
     from payments.models import FeeSyncState, Payment, StripeAccount
-    from payments.stripe_api import core as stripe_api_core
+    from payments.stripe import core as stripe_api_core
 
     platform = stripe.StripeClient(SECRET, base_addresses={"api": base, "connect": base})
     acct = platform.v1.accounts.create(

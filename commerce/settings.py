@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "subscriptions",
     "quotes",
     "invoices",
+    "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

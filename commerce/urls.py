@@ -4,7 +4,8 @@ from django.urls import include, path
 
 from commerce import views
 from commerce.portals import views as portal_views
-from payments import views as payment_views
+from commerce.portals.forms import QueuedPasswordResetForm
+from payments.webhooks import views as webhook_views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -15,6 +16,7 @@ urlpatterns = [
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=QueuedPasswordResetForm,
             email_template_name="registration/password_reset_email.txt",
             html_email_template_name="registration/password_reset_email.html",
             subject_template_name="registration/password_reset_subject.txt",
@@ -41,14 +43,14 @@ urlpatterns = [
     path("products/", include("commerce.catalog.urls")),
     path("contacts/", include("commerce.customers.urls")),
     path("payments/", include("payments.urls")),
-    path("webhooks/stripe/", payment_views.stripe_webhook, name="stripe_webhook"),
-    path("pay/", include("payments.public_urls")),
-    path("payment-links/", include("payments.link_urls")),
+    path("webhooks/stripe/", webhook_views.stripe_webhook, name="stripe_webhook"),
+    path("pay/", include("payments.checkout.urls")),
+    path("payment-links/", include("payments.links.urls")),
     path("subscriptions/", include("subscriptions.urls")),
     path("quotes/", include("quotes.urls")),
     path("invoices/", include("invoices.urls")),
     path("invoice/", include("invoices.public_urls")),
-    path("reports/", include("payments.report_urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -47,7 +47,7 @@ def invoice_pay_start(*, invoice: Invoice, amount_text: str | None = None) -> Ch
 
     `invoice` comes with its portal, contact and lines (selectors.invoice_for_public).
     Raises InvoiceError with a message for the buyer, or payments.checkout.CheckoutError /
-    payments.stripe_api.StripeServiceError when the checkout cannot start.
+    payments.stripe.StripeServiceError when the checkout cannot start.
     """
     refusal = invoice_pay_refusal(invoice)
     if refusal:

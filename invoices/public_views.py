@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from payments.checkout import CheckoutError, NotAcceptingPayments
-from payments.stripe_api import StripeServiceError
+from payments.stripe import StripeServiceError
 
 from . import selectors
 from .models import Invoice

@@ -9,8 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from commerce.models import PortalQuerySet
-
-from .status import TONES, AccountStatus, account_status
+from payments.connect.status import TONES, AccountStatus, account_status
 
 
 class StripeAccount(models.Model):

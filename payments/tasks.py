@@ -6,8 +6,10 @@ import logging
 
 from celery import shared_task
 
-from . import accounts, stripe_api, webhooks
-from .models import StripeAccount
+from payments import stripe as stripe_api
+from payments.connect import services as accounts
+from payments.models import StripeAccount
+from payments.webhooks import services as webhooks
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,7 @@ def refresh_pending_accounts() -> int:
 def sync_fees_due() -> int:
     """Beat: enqueues a fee sync for each connected account with activity since its last
     sync (one query; idle accounts cost no Stripe call)."""
-    from . import fees
+    from payments.fees import services as fees
 
     ids = fees.accounts_due()
     for account_id in ids:
@@ -70,7 +72,7 @@ def sync_fees_due() -> int:
 @shared_task(acks_late=True)
 def sync_fees_for_account(account_id: int) -> int:
     """Idempotent: a duplicate runs after (or is skipped while) the first holds the claim."""
-    from . import fees
+    from payments.fees import services as fees
 
     account = StripeAccount.objects.filter(pk=account_id).first()
     if account is None:

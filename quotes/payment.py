@@ -40,7 +40,7 @@ def quote_pay_start(*, quote: Quote) -> Checkout:
 
     `quote` comes with its portal, contact and lines (selectors.quote_for_public). Raises
     QuoteError when the quote cannot be paid, payments.checkout.CheckoutError or
-    payments.stripe_api.StripeServiceError when the checkout cannot start.
+    payments.stripe.StripeServiceError when the checkout cannot start.
     """
     refusal = quote_pay_refusal(quote)
     if refusal:

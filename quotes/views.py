@@ -22,7 +22,7 @@ from commerce.portals.access import (
     portal_view,
 )
 from payments.checkout import CheckoutError, NotAcceptingPayments
-from payments.stripe_api import StripeServiceError
+from payments.stripe import StripeServiceError
 
 from . import emails, selectors, services
 from .forms import (

@@ -43,7 +43,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from payments import stripe_api
+from payments import stripe as stripe_api
 
 from .budget import wait_for_stripe_slot
 from .clock import hub_now

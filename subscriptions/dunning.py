@@ -220,7 +220,7 @@ def card_update_start(*, subscription: Subscription) -> dict:
     confirms it in the page). Each page load gets its own; unused ones simply expire."""
     import uuid
 
-    from payments import stripe_api
+    from payments import stripe as stripe_api
 
     return stripe_api.setup_intent_create(
         account=subscription.stripe_account_id,
@@ -240,7 +240,7 @@ def card_update_complete(*, subscription_id: int, setup_intent_id: str) -> str:
     "saved" (nothing was overdue)."""
     from django.db import transaction
 
-    from payments import stripe_api
+    from payments import stripe as stripe_api
 
     from . import billing
 
@@ -303,7 +303,7 @@ def authentication_complete(*, subscription_id: int, payment_intent_id: str) -> 
     """The buyer confirmed the overdue intent on-session: re-fetch it and record the
     payment on its attempt (once; the webhook may race this). Returns "paid" or raises
     CardUpdateError with Stripe's message for the buyer."""
-    from payments import stripe_api
+    from payments import stripe as stripe_api
 
     from . import billing
 

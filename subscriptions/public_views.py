@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from payments import stripe_api
+from payments import stripe as stripe_api
 
 from . import dunning
 

@@ -450,7 +450,7 @@ def subscription_create_manual(
     from commerce.catalog.models import Product, is_recurring
     from commerce.notifications import send_templated_email
     from commerce.pricing import Line, PricingError, price_line
-    from payments import stripe_api
+    from payments import stripe as stripe_api
     from payments.checkout.start import ready_account_id
 
     from .models import SubscriptionEvent

@@ -14,9 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from payments.accounts import payment_status
-from payments.selectors import events_for_portal
-from payments.status import TONES
+from payments.connect.services import payment_status
+from payments.connect.status import TONES
+from payments.webhooks.selectors import events_for_portal
 
 from . import selectors, services
 from .access import (

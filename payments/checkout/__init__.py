@@ -16,15 +16,15 @@ buyer's return to the page (the intent is re-fetched) or the payment_intent.succ
 webhook.
 """
 
-from .completion import (
+from payments.checkout.completion import (
     checkout_complete,
     checkout_record_failure,
     checkout_sync,
     fetch_intent,
     receipt_path,
 )
-from .documents import Document, document_checkout_start, live_document_checkout
-from .start import (
+from payments.checkout.documents import Document, document_checkout_start, live_document_checkout
+from payments.checkout.start import (
     LIVE_STATUSES,
     UNAVAILABLE_MESSAGES,
     Buyer,

@@ -17,11 +17,10 @@ from commerce.customers import services as contact_services
 from commerce.customers.models import ADDRESS_PARTS, Contact
 from commerce.notifications import notify_portal, send_templated_email
 from commerce.portals.models import Portal
+from payments import stripe as stripe_api
+from payments.checkout.start import IntentMismatch
+from payments.models import Checkout, Payment
 from subscriptions.services import NewItem, subscription_create_paid_first_period
-
-from .. import stripe_api
-from ..models import Checkout, Payment
-from .start import IntentMismatch
 
 log = logging.getLogger(__name__)
 

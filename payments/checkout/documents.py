@@ -18,10 +18,7 @@ from django.db import IntegrityError, transaction
 from commerce import money
 from commerce.customers import services as contact_services
 from commerce.portals.models import Portal
-
-from ..links import MINIMUM_CHARGE
-from ..models import Checkout
-from .start import (
+from payments.checkout.start import (
     LIVE_STATUSES,
     Buyer,
     CheckoutError,
@@ -29,6 +26,8 @@ from .start import (
     _ensure_intent,
     ready_account_id,
 )
+from payments.links.services import MINIMUM_CHARGE
+from payments.models import Checkout
 
 DOCUMENT_SOURCES = ("quote", "invoice")
 

@@ -18,16 +18,15 @@ from commerce.customers import services as contact_services
 from commerce.customers.models import Contact
 from commerce.db import fetch_one
 from commerce.portals.models import Portal
-
-from .. import stripe_api
-from ..links import (
+from payments import stripe as stripe_api
+from payments.connect.status import AccountStatus
+from payments.links.services import (
     MINIMUM_CHARGE,
     RESERVATION_MINUTES,
     Unavailable,
     link_unavailable_reason,
 )
-from ..models import Checkout, PaymentLink, StripeAccount
-from ..status import AccountStatus
+from payments.models import Checkout, PaymentLink, StripeAccount
 
 log = logging.getLogger(__name__)
 
@@ -378,7 +377,7 @@ def _release_stale_reservations(link: PaymentLink) -> None:
     held during the Stripe calls), so a buyer who lingered can no longer pay; an intent
     that succeeded meanwhile is completed instead."""
     # Completion lives in completion.py, which imports this module.
-    from .completion import checkout_complete, fetch_intent
+    from payments.checkout.completion import checkout_complete, fetch_intent
 
     stale = list(
         Checkout.objects.filter(

@@ -101,7 +101,7 @@ def test_buyer_pays_and_the_hub_records_everything(
 
     checkout.refresh_from_db()
     assert checkout.status == "succeeded" and checkout.contact == contact
-    from payments.links import link_detail
+    from payments.links.services import link_detail
 
     assert link_detail(portal=portal, pk=link.pk).uses == 1
     subjects = sorted(m.subject for m in mailoutbox)
@@ -115,7 +115,7 @@ def test_lines_sharing_frequency_and_term_make_one_subscription(
     stripe_hub, ready_account, portal, buyer
 ):
     from commerce.catalog.models import BillingFrequency
-    from payments.links import LineSpec
+    from payments.links.services import LineSpec
     from tests.factories import ProductFactory
 
     monthly = [
@@ -268,7 +268,7 @@ def test_platform_fee_is_applied_when_the_portal_has_one(stripe_hub, ready_accou
 
 
 def test_no_recurring_items_means_no_saved_card(stripe_hub, ready_account, portal, buyer):
-    from payments.links import LineSpec
+    from payments.links.services import LineSpec
     from tests.factories import ProductFactory
 
     link = make_link(
@@ -429,7 +429,7 @@ def test_stripe_outage_shows_a_message_not_a_traceback(stripe_hub, ready_account
 def test_checkout_page_runs_a_constant_number_of_queries(
     stripe_hub, ready_account, portal, buyer, django_assert_max_num_queries, line_count
 ):
-    from payments.links import LineSpec
+    from payments.links.services import LineSpec
     from tests.factories import ProductFactory
 
     products = [ProductFactory(portal=portal, unit_price=1000) for _ in range(line_count)]
@@ -446,7 +446,7 @@ def test_checkout_page_runs_a_constant_number_of_queries(
 def test_cached_page_never_outlives_a_deactivation_or_a_lost_stripe_account(
     stripe_hub, ready_account, portal, sales_rep, django_assert_max_num_queries
 ):
-    from payments.links import payment_link_set_active
+    from payments.links.services import payment_link_set_active
 
     link = make_link(portal, sales_rep)
     assert Client().get(f"/pay/{link.slug}/").status_code == 200
@@ -521,7 +521,7 @@ def test_property_the_intent_charges_exactly_the_frozen_orders_total(
     creates at Stripe is for the frozen order's total, which is the sum of its lines
     (quantity x price - discount), never negative."""
     from commerce.catalog.models import Product
-    from payments.links import LineSpec
+    from payments.links.services import LineSpec
 
     def total(first_quantity: int) -> int:
         """The order's total by hand: quantity x price less the line's discount."""

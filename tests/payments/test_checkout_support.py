@@ -9,10 +9,10 @@ import pytest
 from django.test import Client
 
 from commerce.catalog.models import BillingFrequency
-from payments import accounts
-from payments.links import LineSpec, payment_link_create
+from payments.connect import services as accounts
+from payments.connect.status import AccountStatus
+from payments.links.services import LineSpec, payment_link_create
 from payments.models import Checkout, PaymentLink, StripeAccount
-from payments.status import AccountStatus
 from tests.factories import ProductFactory
 
 

@@ -8,10 +8,12 @@ import requests
 from django.urls import reverse
 from django.utils import timezone
 
-from payments import accounts, stripe_api, webhooks
+from payments import stripe as stripe_api
+from payments.connect import services as accounts
+from payments.connect.status import AccountStatus
 from payments.models import StripeAccount, StripeEvent
-from payments.status import AccountStatus
 from payments.tasks import reconcile_stripe_events, refresh_pending_accounts, sweep_stripe_events
+from payments.webhooks import services as webhooks
 from tests.payments.signing import event_body, signature_header
 
 RETURN = "http://hub.test/payments/settings/return/"

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from payments.connect.status import AccountStatus
 from payments.models import StripeAccount, StripeEvent
-from payments.status import AccountStatus
 
 CONNECT_POST = {"confirm_us": "on", "accept_terms": "on"}
 

@@ -12,8 +12,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from payments import refunds, webhooks
+from payments.ledger import refunds
 from payments.models import Checkout, Payment, StripeEvent
+from payments.webhooks import services as webhooks
 from tests.payments.signing import signature_header
 from tests.payments.test_payments_tool import (
     fakestripe_account,

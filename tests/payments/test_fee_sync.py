@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from payments import fee_checks, fees
+from payments.fees import checks as fee_checks
+from payments.fees import services as fees
 from payments.models import FeeSyncState, Payment, Refund, StripeAccount
 from tests.payments.test_payments_tool import fakestripe_account, paid_payment
 
@@ -331,7 +332,7 @@ def test_the_budget_comes_from_the_environment():
     env.pop("DJANGO_SETTINGS_MODULE", None)
     script = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'commerce.settings'; "
-        "django.setup(); from payments import fees; b = fees.request_budget(); "
+        "django.setup(); from payments.fees import services as fees; b = fees.request_budget(); "
         "print(b.rate, b.capacity)"
     )
     result = subprocess.run(

@@ -12,13 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commerce.catalog.models import Product
-from commerce.management.commands.seed_demo import DEMO_PORTAL
 from commerce.portals.models import Portal, User
-from payments import accounts, fee_checks, fees, tasks
-from payments.links import LineSpec, payment_link_create
+from demo.management.commands.seed_demo import DEMO_PORTAL
+from payments import tasks
+from payments.connect import services as accounts
+from payments.connect.status import AccountStatus
+from payments.fees import checks as fee_checks
+from payments.fees import services as fees
+from payments.links.services import LineSpec, payment_link_create
 from payments.models import FeeSyncState, Payment, StripeAccount
-from payments.reports import portal_tz
-from payments.status import AccountStatus
+from reports.selectors import portal_tz
 from tests.payments.test_checkout_support import confirm, return_to_hub, start_checkout
 from tests.payments.test_fee_sync import refund, seeded_account, stripe_fee
 from tests.payments.test_payments_tool import fakestripe_account, paid_payment

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from commerce.catalog.models import BillingFrequency
-from payments.links import link_detail
+from payments.links.services import link_detail
 from payments.models import PaymentLink
 from tests.factories import ProductFactory
 from tests.payments.test_checkout_support import make_link

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commerce import money
+from payments.connect.status import AccountStatus
 from payments.models import Checkout, Payment, Refund, StripeAccount, StripeEvent
-from payments.status import AccountStatus
 from tests.factories import ContactFactory
 
 _seq = itertools.count(1)

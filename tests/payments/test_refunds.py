@@ -9,7 +9,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from payments import refunds
+from payments.ledger import refunds
 from payments.models import Payment, Refund
 from tests.payments.test_payments_tool import (
     fakestripe_account,

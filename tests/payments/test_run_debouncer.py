@@ -2,7 +2,7 @@
 
 import pytest
 
-from payments.webhooks import RunDebouncer
+from payments.webhooks.services import RunDebouncer
 
 
 class Clock:

@@ -12,10 +12,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from payments import accounts, stripe_api
+from payments import stripe as stripe_api
+from payments.connect import services as accounts
+from payments.connect.status import AccountStatus
 from payments.models import StripeAccount, StripeEvent
-from payments.status import AccountStatus
-from payments.stripe_api.core import _write
+from payments.stripe.core import _write
 
 from .test_connect_flow import start, stripe_accounts
 
@@ -130,7 +131,7 @@ def proxy_server():
 def test_the_seam_honours_the_proxy_settings_it_read_at_start(
     stripe_hub, db, monkeypatch, settings, proxy_server, bypassed
 ):
-    from payments.stripe_api import core
+    from payments.stripe import core
 
     proxy_url, seen = proxy_server
     settings.STRIPE_MAX_RETRIES = 0

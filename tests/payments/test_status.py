@@ -2,7 +2,7 @@
 
 import pytest
 
-from payments.status import AccountStatus, account_status
+from payments.connect.status import AccountStatus, account_status
 
 
 def requirements(**overrides):

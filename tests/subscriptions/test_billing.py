@@ -10,7 +10,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from payments import stripe_api
+from payments import stripe as stripe_api
 from payments.models import Payment
 from subscriptions import billing, tasks
 from subscriptions.models import BillingAttempt, BillingCycle, Subscription
@@ -250,8 +250,8 @@ def test_only_due_subscriptions_are_listed(stripe_hub, portal, account_id, card)
 def test_webhook_settles_an_attempt_left_pending_by_a_crash(stripe_hub, portal, account_id, card):
     from django.utils import timezone
 
-    from payments.handlers.checkout import on_payment_intent_succeeded
     from payments.models import StripeEvent
+    from payments.webhooks.handlers.checkout import on_payment_intent_succeeded
 
     subscription = _sub(portal, account_id, card)
     with at(date(2026, 2, 15)):

@@ -17,9 +17,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from commerce.portals.models import Portal
-from payments import fees
+from payments.fees import services as fees
 from payments.models import StripeAccount
-from payments.stripe_api import StripeServiceError
+from payments.stripe import StripeServiceError
 
 
 class Command(BaseCommand):

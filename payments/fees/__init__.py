@@ -1,0 +1,1 @@
+"""Fee sync: Stripe's fees and nets from balance transactions, its health and repair."""

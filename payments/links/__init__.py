@@ -1,0 +1,1 @@
+"""Payment links: the seller's editor and the links buyers pay through."""

@@ -1,0 +1,1 @@
+"""Inbound Stripe webhooks: verify, store, then process through the `handles` registry."""

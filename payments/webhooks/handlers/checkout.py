@@ -1,0 +1,64 @@
+"""Handlers for PaymentIntent events of hosted checkouts. Idempotent: they re-fetch the
+intent (events arrive in any order, and twice) and let the checkout services decide.
+
+An intent that belongs to no checkout but carries billing-cycle metadata is a
+subscription's later period: it is settled by the billing run's services
+(subscriptions.billing.attempt_resolve_from_intent), from the intent re-fetched here.
+"""
+
+from __future__ import annotations
+
+from payments import stripe as stripe_api
+from payments.checkout import checkout_complete, checkout_record_failure, fetch_intent
+from payments.models import Checkout, StripeEvent
+from payments.webhooks.services import handles
+
+
+def _billing_attempt_event(event: StripeEvent) -> bool:
+    """Settles a subscription billing attempt named by the intent's metadata; False
+    when the intent is not one."""
+    intent = (event.payload.get("data") or {}).get("object") or {}
+    if not (intent.get("metadata") or {}).get("billing_attempt") or not event.account:
+        return False
+    from subscriptions.billing import attempt_resolve_from_intent
+
+    fresh = stripe_api.payment_intent_retrieve(
+        account=event.account, payment_intent_id=intent["id"], expand_charge=True
+    )
+    return attempt_resolve_from_intent(account=event.account, payment_intent=fresh)
+
+
+def _checkout_for(event: StripeEvent) -> Checkout | None:
+    intent_id = event.object_id
+    if not intent_id or not event.account:
+        return None
+    return Checkout.objects.filter(
+        payment_intent_id=intent_id, stripe_account_id=event.account
+    ).first()
+
+
+@handles("payment_intent.succeeded", "payment_intent.processing")
+def on_payment_intent_succeeded(event: StripeEvent) -> None:
+    checkout = _checkout_for(event)
+    if checkout is None:
+        _billing_attempt_event(event)
+        return
+    if checkout.status == Checkout.Status.SUCCEEDED:
+        return
+    checkout_complete(checkout_id=checkout.pk, payment_intent=fetch_intent(checkout))
+
+
+@handles("payment_intent.payment_failed")
+def on_payment_intent_failed(event: StripeEvent) -> None:
+    checkout = _checkout_for(event)
+    if checkout is None:
+        _billing_attempt_event(event)
+        return
+    if checkout.status != Checkout.Status.OPEN:
+        return
+    intent = fetch_intent(checkout)
+    if intent["status"] in ("succeeded", "processing"):
+        # A later attempt succeeded before this event was processed.
+        checkout_complete(checkout_id=checkout.pk, payment_intent=intent)
+    elif intent.get("last_payment_error"):
+        checkout_record_failure(checkout_id=checkout.pk, payment_intent=intent)
