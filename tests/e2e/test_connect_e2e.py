@@ -2,8 +2,8 @@
 
 import pytest
 
+from payments.connect.status import AccountStatus
 from payments.models import StripeAccount
-from payments.status import AccountStatus
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
