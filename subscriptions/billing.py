@@ -46,7 +46,7 @@ from django.utils import timezone
 from payments import stripe as stripe_api
 
 from .budget import wait_for_stripe_slot
-from .clock import hub_now
+from commerce.clock import hub_now
 from .models import BillingAttempt, BillingCycle, Subscription, SubscriptionEvent
 from .outcomes import attempt_record_failure, attempt_record_success, attempts_record_success
 from .services import period_start

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from commerce.clock import hub_now
 from commerce.db import update_rows
 from payments.models import Payment
 
 from . import dunning
-from .clock import hub_now
 from .models import BillingAttempt, BillingCycle, Subscription, SubscriptionEvent
 from .services import period_start
 

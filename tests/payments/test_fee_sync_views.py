@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from commerce.catalog.models import Product
 from commerce.portals.models import Portal, User
-from demo.management.commands.seed_demo import DEMO_PORTAL
+from demo.seed import DEMO_PORTAL
 from payments import tasks
 from payments.connect import services as accounts
 from payments.connect.status import AccountStatus

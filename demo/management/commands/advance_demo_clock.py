@@ -2,21 +2,14 @@
 
     manage.py advance_demo_clock --days 31      # then bills whatever became due
 
-For `make dev` only: it refuses unless DEBUG is on, the demo clock file is configured
-(SUBSCRIPTION_DEMO_CLOCK_FILE, var/demo-clock by default in development) and Stripe is
-fakestripe on the loopback interface. The hub's offset is read by
-`subscriptions.clock.hub_now`, which the billing run uses for "today".
+For `make dev` only (demo/clock.py says why and how).
 """
 
 from __future__ import annotations
 
-import json
-import urllib.request
-from pathlib import Path
-from urllib.parse import urlparse
-
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from demo.clock import DemoClockError, demo_bill_due, demo_clock_advance
 
 
 class Command(BaseCommand):
@@ -29,43 +22,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, days: float, hours: float, no_bill: bool, **options):
         seconds = days * 86400 + hours * 3600
-        if seconds <= 0:
-            raise CommandError("Give --days or --hours (more than zero).")
-        path = settings.SUBSCRIPTION_DEMO_CLOCK_FILE
-        base = settings.STRIPE_API_BASE
-        host = urlparse(base).hostname if base else None
-        if not settings.DEBUG or not path:
-            raise CommandError("The demo clock exists only in development (DEBUG=true).")
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise CommandError("The demo clock needs fakestripe on 127.0.0.1 (STRIPE_API_BASE).")
-
-        request = urllib.request.Request(
-            f"{base.rstrip('/')}/_fake/clock/advance",
-            data=json.dumps({"seconds": seconds}).encode(),
-            method="POST",
-            headers={"Content-Type": "application/json"},
-        )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                json.loads(response.read())
-        except OSError as exc:
-            raise CommandError(f"fakestripe did not answer at {base}: {exc}") from None
-
-        from subscriptions.clock import demo_offset_seconds, hub_now
-
-        offset = demo_offset_seconds() + seconds
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(f"{offset}\n")
+            now = demo_clock_advance(seconds=seconds)
+        except DemoClockError as exc:
+            raise CommandError(str(exc)) from None
         self.stdout.write(
-            f"Demo clock moved {seconds / 86400:g} days: now {hub_now():%Y-%m-%d %H:%M} UTC."
+            f"Demo clock moved {seconds / 86400:g} days: now {now:%Y-%m-%d %H:%M} UTC."
         )
         if no_bill:
             return
-
-        from subscriptions import billing
-
-        ids = billing.billing_due_ids()
-        result = billing.billing_charge_batch(subscription_ids=ids) if ids else None
+        result = demo_bill_due()
         if result is None:
             self.stdout.write("No subscription is due.")
         else:

@@ -1,6 +1,6 @@
 """The hub's notion of "now" for billing.
 
-Production: the wall clock. In `make dev`, `manage.py advance_demo_clock` moves it
+Production: the wall clock. In `make dev`, `manage.py advance_demo_clock` (demo/clock.py) moves it
 forward (together with fakestripe's clock) by writing an offset to
 SUBSCRIPTION_DEMO_CLOCK_FILE, so a demo can bill next month's period today. The file
 is only read when that setting is set (never in production)."""
