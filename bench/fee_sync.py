@@ -16,8 +16,9 @@ default 20/s per process, burst 20; set the environment variable to try another 
 At 20/s, 100 pages cannot take less than (100 - 20) / 20 = 4 s, so against an unthrottled
 loop the ratio would measure the budget, not the code. The bench therefore runs twice:
 1. code only: no budget on either side (what the code costs beyond Stripe's answers);
-2. the real default: the baseline loop takes from a bucket of the same rate and burst as
-   the hub's, so both sides wait the same; this ratio is the last line.
+2. the real default: the baseline loop waits for the hub's own budget (the seam's rate
+   limiter, `fees.STRIPE_BUDGET`), emptied before each side, so both sides wait the
+   same; this ratio is the last line.
 Between the runs the payments' synced fields and the sync state are cleared, so the hub
 does the same work twice. Stripe calls are counted at fakestripe (`/_fake/stats`) in the
 second run: calls per payment must be <= 0.012; the goal for the ratio (baseline time /
@@ -76,6 +77,7 @@ def run(base: str, count: int) -> None:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
+    from django.test import override_settings
     from django.utils import timezone
 
     call_command("migrate", "--noinput", verbosity=0)
@@ -120,16 +122,17 @@ def run(base: str, count: int) -> None:
 
     stripe_api_core._client(acct)  # the hub's shared HTTP client is built before timing
 
-    def baseline(bucket: fees.RequestBudget | None) -> tuple[int, float]:
-        """A bare SDK loop over the same balance transactions (one client, reused)."""
+    def baseline() -> tuple[int, float]:
+        """A bare SDK loop over the same balance transactions (one client, reused),
+        within the same budget as the hub's."""
+        fees.STRIPE_BUDGET.clear()
         started = time.perf_counter()
         pages, after = 0, None
         while True:
             params: dict = {"limit": 100}
             if after:
                 params["starting_after"] = after
-            if bucket is not None:
-                bucket.take()
+            fees.STRIPE_BUDGET.wait()
             page = client.v1.balance_transactions.list(params)
             pages += 1
             if not page.has_more or not page.data:
@@ -151,6 +154,7 @@ def run(base: str, count: int) -> None:
             fees_synced_at=None,
         )
         FeeSyncState.objects.filter(account=account).delete()
+        fees.STRIPE_BUDGET.clear()
         control(base, "stats/reset")
         started = time.perf_counter()
         result = fees.fees_sync_account(account=account)
@@ -160,24 +164,21 @@ def run(base: str, count: int) -> None:
         return result, elapsed, control(base, "stats", "GET")["total"]
 
     # 1. Code only: neither side is throttled.
-    fees.budget = fees.RequestBudget(rate=1e9)
-    pages, free_baseline = baseline(None)
-    result, free_hub, _ = hub()
+    with override_settings(FEE_SYNC_REQUESTS_PER_SECOND=0):
+        pages, free_baseline = baseline()
+        result, free_hub, _ = hub()
     print(
         f"code only (no budget): baseline {pages} pages in {free_baseline:.2f}s, "
         f"hub {result.pages} pages in {free_hub:.2f}s, ratio {free_baseline / free_hub:.2f}"
     )
 
     # 2. The real default budget, the same on both sides.
-    fees.budget = None
-    rate = float(settings.FEE_SYNC_REQUESTS_PER_SECOND)
-    pages, budget_baseline = baseline(fees.RequestBudget(rate) if rate > 0 else None)
+    rate = settings.FEE_SYNC_REQUESTS_PER_SECOND
+    pages, budget_baseline = baseline()
     result, budget_hub, calls = hub()
-    bucket = fees.request_budget()
     per_payment = calls / len(rows)
     print(
-        f"budget: {rate:g} requests/s per process (burst {bucket.capacity if bucket else 0:g})"
-        f", on both sides"
+        f"budget: {rate} requests/s per process (burst {fees.STRIPE_BUDGET.burst}), on both sides"
     )
     print(f"baseline (bare SDK loop): {pages} pages in {budget_baseline:.2f}s")
     print(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 
 
@@ -20,18 +19,3 @@ class PortalOwned(models.Model):
 
     class Meta:
         abstract = True
-
-
-class TimelineEntry(models.Model):
-    """One line of a document's timeline: what happened (the concrete model's `kind`,
-    with its own choices), a detail, who did it and when. Newest first."""
-
-    detail = models.CharField(max_length=500, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["-created_at", "-id"]

@@ -10,7 +10,7 @@ import fnmatch
 import logging
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +23,7 @@ log = logging.getLogger("fakestripe")
 
 Response = tuple[int, list[tuple[str, str]], bytes]
 IDEMPOTENCY_TTL = 24 * 3600  # docs.stripe.com/api/idempotent_requests: kept 24 hours
+REQUEST_LOG_SIZE = 100_000  # the newest API requests kept for /_fake/requests
 
 
 class DropConnection(Exception):
@@ -170,6 +171,9 @@ class App:
         self.failures: list[Failure] = []
         self.failure_lock = threading.Lock()
         self.stats: dict[str, int] = {}
+        # (arrived at, "METHOD /v1/template") of each API request, on this server's
+        # monotonic clock: tests measure rates from when requests really arrived.
+        self.request_log: deque[tuple[float, str]] = deque(maxlen=REQUEST_LOG_SIZE)
         self.idempotency: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self.idem_lock = threading.Lock()
         self.base_url = ""
@@ -189,6 +193,7 @@ class App:
             self.failures.clear()
             self.idempotency.clear()
             self.stats.clear()
+            self.request_log.clear()
 
     # --- failure injection -------------------------------------------------------
     def take_failure(self, method: str, path: str, when: str) -> Failure | None:
@@ -237,10 +242,12 @@ class App:
         return exc.status, hdrs, dumps(exc.body()).encode()
 
     def _handle(self, method, path, query, headers, body, request_id, base_headers) -> Response:
+        arrived = time.monotonic()
         found = match(method, path)
         stat_key = f"{method} {found[0].template}" if found else f"{method} {path}"
         with self.idem_lock:
             self.stats[stat_key] = self.stats.get(stat_key, 0) + 1
+            self.request_log.append((arrived, stat_key))
         key_type = self._authenticate(headers)
         owner = self._owner(headers)
         if found is None:

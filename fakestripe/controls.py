@@ -165,8 +165,20 @@ def stats(app: App, data):
 
 @control("POST", r"/_fake/stats/reset")
 def reset_stats(app: App, data):
-    app.stats.clear()
+    with app.idem_lock:
+        app.stats.clear()
+        app.request_log.clear()
     return {"total": 0, "calls": {}}
+
+
+@control("GET", r"/_fake/requests")
+def requests_log(app: App, data):
+    """Every API request since the last reset, in order of arrival: `at` is when it
+    arrived, in seconds on this server's monotonic clock (only differences mean
+    anything), `call` the endpoint as in /_fake/stats."""
+    with app.idem_lock:
+        log = list(app.request_log)
+    return {"requests": [{"at": at, "call": call} for at, call in log]}
 
 
 @control("GET", r"/_fake/config")

@@ -192,7 +192,14 @@ class FakeStripeHandle:
         return self.control("stats", "GET")
 
     def reset_stats(self) -> None:
+        """Forgets the counts and the request log."""
         self.control("stats/reset")
+
+    def request_times(self, call: str | None = None) -> list[float]:
+        """When each API request (or each `call`, e.g. "POST /v1/payment_intents") since
+        the last reset arrived, in seconds on the server's own monotonic clock."""
+        log = self.control("requests", "GET")["requests"]
+        return [r["at"] for r in log if call is None or r["call"] == call]
 
     def configure(self, **settings: Any) -> dict[str, Any]:
         return self.control("config", **settings)

@@ -1,6 +1,21 @@
 from django.apps import AppConfig
 
+from commerce.mail import register_attachment
+
 
 class InvoicesConfig(AppConfig):
     name = "invoices"
     verbose_name = "Invoices"
+
+    def ready(self) -> None:
+        from .emails import PDF_ATTACHMENT, invoice_pdf_attachment
+
+        # The core's mail task renders the PDF of a sent invoice from its id, after commit.
+        register_attachment(PDF_ATTACHMENT, invoice_pdf_attachment)
+
+        from payments.checkout.payables import register_payable
+
+        from .payment import invoice_checkout_paid, invoice_document
+
+        # The hosted checkout (payments) starts and completes an invoice's payment through these.
+        register_payable(source="invoice", on_paid=invoice_checkout_paid, describe=invoice_document)

@@ -7,13 +7,16 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
-from commerce.notifications import send_templated_email
+from commerce.documents.pdf import pdf_attachment
 from commerce.portals.models import User
 
-from .models import UNPAID_STATUSES, Invoice, InvoiceEvent, InvoiceStatus
-from .services import InvoiceError, _event, _lock, _refuse
+from .kind import INVOICES
+from .models import Invoice
+from .pdf import render_invoice_pdf
+
+# The kind under which InvoicesConfig.ready() registers `invoice_pdf_attachment`.
+PDF_ATTACHMENT = INVOICES.pdf_attachment
 
 
 def public_url(invoice: Invoice) -> str:
@@ -31,38 +34,18 @@ def email_context(invoice: Invoice, **extra: Any) -> dict[str, Any]:
     }
 
 
-SENDABLE = [*UNPAID_STATUSES, InvoiceStatus.PAID]
+# The PDF of a sent invoice, rendered by the mail task after `invoice_send` has committed.
+invoice_pdf_attachment = pdf_attachment(Invoice, render_invoice_pdf)
 
 
 @transaction.atomic
 def invoice_send(*, invoice: Invoice, actor: User | None, message: str = "") -> Invoice:
     """E-mails a finalized invoice to its contact (HTML + text, link to the invoice page,
-    PDF attached) after commit, and records when. Sending again is a resend."""
-    from .pdf import render_invoice_pdf
-
-    locked = _lock(invoice)
-    if locked.status == InvoiceStatus.DRAFT:
-        raise InvoiceError("Finalize the invoice before sending it.")
-    _refuse(locked, SENDABLE, "sent")
-    contact = locked.contact
-    if contact is None:  # finalizing requires one; kept for type checkers
-        raise InvoiceError("The invoice has no contact to send it to.")
-    resend = locked.sent_at is not None
-    send_templated_email(
-        to=[contact.email],
-        template="invoice_sent",
-        context=email_context(locked, message=message.strip(), sender=actor),
-        reply_to=(actor.email if actor else None) or locked.portal.support_email or None,
-        attachments=[
-            (f"{locked.display_number}.pdf", render_invoice_pdf(locked), "application/pdf")
-        ],
-    )
-    locked.sent_at = timezone.now()
-    locked.save(update_fields=["sent_at"])
-    _event(
-        locked,
-        InvoiceEvent.Kind.SENT,
+    PDF attached) after commit, and records when. Sending again is a resend. Locks the
+    invoice; the PDF is rendered by the mail task, after commit."""
+    return INVOICES.send(
+        invoice,
         actor=actor,
-        detail=f"{'Sent again' if resend else 'Sent'} to {contact.email}",
+        template="invoice_sent",
+        context=lambda locked: email_context(locked, message=message.strip(), sender=actor),
     )
-    return locked

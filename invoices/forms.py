@@ -1,21 +1,19 @@
 """Forms of the invoice editor, list filters, manual payments and settings. The line
-rows are the quote builder's (`quotes.forms.LineForm`), made one-time."""
+rows are the documents core's (`commerce.documents.forms.LineForm`), made one-time."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
-from django.forms import formset_factory
 
 from commerce.catalog.models import BillingFrequency
+from commerce.documents.forms import LineForm, line_formset
+from commerce.documents.selectors import document_contacts
 from commerce.forms import MoneyField
 from commerce.portals.models import Portal
-from quotes.forms import BaseLineFormSet, LineForm
 
-from . import selectors
 from .models import MANUAL_METHODS, Invoice, InvoiceStatus, PaymentMethod, PaymentTerms
-from .services import MAX_LINES
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -50,7 +48,7 @@ class InvoiceForm(forms.Form):
                 "memo": invoice.memo,
             }
         super().__init__(*args, **kwargs)
-        self.fields["contact"].queryset = selectors.invoice_contacts(portal=portal)  # type: ignore[attr-defined]
+        self.fields["contact"].queryset = document_contacts(portal=portal)  # type: ignore[attr-defined]
         self.fields["currency"].initial = portal.currency.upper()
 
     def clean(self) -> dict[str, Any]:
@@ -76,7 +74,7 @@ class InvoiceForm(forms.Form):
 
 
 class InvoiceLineForm(LineForm):
-    """A quote line row that always bills once."""
+    """A line row that always bills once."""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -85,18 +83,7 @@ class InvoiceLineForm(LineForm):
         return data
 
 
-InvoiceLineFormSet = cast(
-    type[BaseLineFormSet],
-    formset_factory(
-        InvoiceLineForm,
-        formset=BaseLineFormSet,
-        extra=1,
-        can_delete=True,
-        can_order=True,
-        max_num=MAX_LINES,
-        validate_max=True,
-    ),
-)
+InvoiceLineFormSet = line_formset(InvoiceLineForm)
 
 
 class InvoiceFilterForm(forms.Form):

@@ -19,8 +19,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
-from commerce.catalog.models import LineSnapshot
-from commerce.models import PortalOwned, TimelineEntry
+from commerce.documents.models import (
+    Document,
+    LineSnapshot,
+    TimelineEntry,
+    line_constraints,
+    tones,
+)
 
 DEFAULT_PREFIX = "INV-"
 
@@ -71,16 +76,6 @@ class InvoiceStatus(models.TextChoices):
 # Finalized and still waiting for money: reminders go out, the amount due counts.
 UNPAID_STATUSES = [InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAST_DUE]
 
-STATUS_TONES = {
-    InvoiceStatus.DRAFT: "grey",
-    InvoiceStatus.OPEN: "blue",
-    InvoiceStatus.PARTIALLY_PAID: "amber",
-    InvoiceStatus.PAST_DUE: "red",
-    InvoiceStatus.PAID: "green",
-    InvoiceStatus.VOID: "grey",
-    InvoiceStatus.UNCOLLECTIBLE: "red",
-}
-
 
 class PaymentTerms(models.TextChoices):
     DUE_ON_RECEIPT = "due_on_receipt", "Due on receipt"
@@ -100,20 +95,24 @@ TERM_DAYS = {
 }
 
 
-class Invoice(PortalOwned):
+class Invoice(Document):
+    STATUS_TONES = tones(
+        grey=[InvoiceStatus.DRAFT, InvoiceStatus.VOID],
+        blue=[InvoiceStatus.OPEN],
+        amber=[InvoiceStatus.PARTIALLY_PAID],
+        red=[InvoiceStatus.PAST_DUE, InvoiceStatus.UNCOLLECTIBLE],
+        green=[InvoiceStatus.PAID],
+    )
+
     # Null while a draft: the number is handed out at finalization, inside its transaction.
     number = models.PositiveIntegerField(null=True, blank=True)
     number_prefix = models.CharField(max_length=12, blank=True)
-    contact = models.ForeignKey(
-        "customers.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     status = models.CharField(
         max_length=20, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
     )
-    currency = models.CharField(max_length=3, default="usd")
     issue_date = models.DateField()
     payment_terms = models.CharField(
         max_length=20, choices=PaymentTerms.choices, default=PaymentTerms.NET_30
@@ -128,10 +127,7 @@ class Invoice(PortalOwned):
     total = models.BigIntegerField(default=0)
     amount_paid = models.BigIntegerField(default=0)
 
-    public_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     finalized_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     uncollectible_at = models.DateTimeField(null=True, blank=True)
     source_quote = models.OneToOneField(
@@ -141,7 +137,7 @@ class Invoice(PortalOwned):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    class Meta:
+    class Meta(Document.Meta):
         constraints = [
             models.UniqueConstraint(fields=["portal", "number"], name="invoice_unique_number"),
             models.CheckConstraint(
@@ -156,7 +152,6 @@ class Invoice(PortalOwned):
             models.Index(fields=["portal", "status", "due_date"]),
             models.Index(fields=["portal", "-created_at"]),
         ]
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.display_number
@@ -171,18 +166,10 @@ class Invoice(PortalOwned):
         return f"{self.number_prefix}{self.number:04d}"
 
     @property
-    def status_tone(self) -> str:
-        return STATUS_TONES[InvoiceStatus(self.status)]
-
-    @property
     def amount_due(self) -> int:
         if self.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
             return 0
         return max(self.total - self.amount_paid, 0)
-
-    @property
-    def is_locked(self) -> bool:
-        return self.status != InvoiceStatus.DRAFT
 
     def is_overdue_on(self, today: dt.date) -> bool:
         return self.status in UNPAID_STATUSES and today > self.due_date
@@ -196,15 +183,7 @@ class InvoiceLine(LineSnapshot):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
 
     class Meta(LineSnapshot.Meta):
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(unit_amount__gte=0), name="invoiceline_price_not_negative"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(tax_rate__gte=0) & models.Q(tax_rate__lte=100),
-                name="invoiceline_tax_rate_range",
-            ),
-        ]
+        constraints = line_constraints("invoiceline")
 
 
 class PaymentMethod(models.TextChoices):
@@ -279,6 +258,13 @@ class InvoiceEvent(TimelineEntry):
         PAST_DUE = "past_due", "Past due"
         VOIDED = "voided", "Voided"
         UNCOLLECTIBLE = "uncollectible", "Marked uncollectible"
+
+    TONES = tones(
+        green=[Kind.PAID, Kind.PAYMENT],
+        red=[Kind.VOIDED, Kind.UNCOLLECTIBLE, Kind.PAYMENT_DELETED],
+        amber=[Kind.PAST_DUE, Kind.REMINDED],
+        blue=[Kind.FINALIZED, Kind.SENT],
+    )
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -3,7 +3,9 @@
 The buyer pays what is due, or a part of it when the portal allows partial payments.
 An invoice with nothing paid yet is charged as its own lines; a balance or a part is one
 line, "Payment toward INV-0042". When the card payment succeeds the checkout records the
-Payment and calls `invoice_checkout_paid`, which records it on the invoice.
+Payment and calls `invoice_checkout_paid`, which records it on the invoice. Both hooks,
+`invoice_document` to start and `invoice_checkout_paid` to finish, are the invoice's
+payable (registered in apps.py).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from commerce import money, pricing
-from payments.checkout import Buyer, Document, document_checkout_start
+from payments.checkout import Buyer, Document, payable_checkout_start
 from payments.models import Checkout, Payment
 
 from .models import Invoice
@@ -49,6 +51,12 @@ def invoice_pay_start(*, invoice: Invoice, amount_text: str | None = None) -> Ch
     Raises InvoiceError with a message for the buyer, or payments.checkout.CheckoutError /
     payments.stripe.StripeServiceError when the checkout cannot start.
     """
+    return payable_checkout_start(source="invoice", document=invoice, amount_text=amount_text)
+
+
+def invoice_document(invoice: Invoice, amount_text: str | None = None) -> Document:
+    """The invoice's start hook: what its buyer pays now, all that is due or the part they
+    typed. Raises InvoiceError, worded for them, when they can't."""
     refusal = invoice_pay_refusal(invoice)
     if refusal:
         raise InvoiceError(refusal)
@@ -66,16 +74,14 @@ def invoice_pay_start(*, invoice: Invoice, amount_text: str | None = None) -> Ch
     contact = invoice.contact
     if contact is None:
         raise InvoiceError(f"This invoice has no buyer. Please contact {invoice.portal.name}.")
-    return document_checkout_start(
-        document=Document(
-            source="invoice",
-            id=invoice.pk,
-            portal=invoice.portal,
-            description=f"Invoice {invoice.display_number}",
-            order=invoice_order(invoice, amount),
-            buyer=Buyer(email=contact.email, name=contact.full_name, phone=contact.phone),
-            return_path=reverse("invoices_public:invoice", args=[invoice.public_token]),
-        )
+    return Document(
+        source="invoice",
+        id=invoice.pk,
+        portal=invoice.portal,
+        description=f"Invoice {invoice.display_number}",
+        order=invoice_order(invoice, amount),
+        buyer=Buyer(email=contact.email, name=contact.full_name, phone=contact.phone),
+        return_path=reverse("invoices_public:invoice", args=[invoice.public_token]),
     )
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from commerce.documents.views import for_buyer
 from payments.checkout import CheckoutError, NotAcceptingPayments
 from payments.stripe import StripeServiceError
 
@@ -17,18 +18,10 @@ from .services import InvoiceError
 from .views import pdf_response
 
 
-def _no_referrer(response: HttpResponse) -> HttpResponse:
-    response["X-Robots-Tag"] = "noindex"
-    # The token is in the URL: never send it to other sites ("no-referrer" would make
-    # browsers post "Origin: null", which fails the CSRF check).
-    response["Referrer-Policy"] = "same-origin"
-    return response
-
-
 def _page(
     request: HttpRequest, invoice: Invoice, *, problem: str = "", status: int = 200
 ) -> HttpResponse:
-    return _no_referrer(
+    return for_buyer(
         render(
             request,
             "public/invoice.html",
@@ -52,7 +45,7 @@ def public_invoice(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def public_invoice_pdf(request: HttpRequest, token: str) -> HttpResponse:
-    return _no_referrer(pdf_response(selectors.invoice_for_public(token=token)))
+    return for_buyer(pdf_response(selectors.invoice_for_public(token=token)))
 
 
 @require_POST

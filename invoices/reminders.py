@@ -20,6 +20,7 @@ from commerce import money
 from commerce.notifications import send_templated_email
 
 from .emails import email_context
+from .kind import INVOICES
 from .models import (
     UNPAID_STATUSES,
     Invoice,
@@ -58,18 +59,14 @@ def invoice_mark_past_due(*, invoice_id: int, now: dt.datetime | None = None) ->
     invoice = (
         Invoice.objects.select_for_update().select_related("portal").filter(pk=invoice_id).first()
     )
-    if invoice is None or invoice.status not in (
-        InvoiceStatus.OPEN,
-        InvoiceStatus.PARTIALLY_PAID,
-    ):
+    if invoice is None or not INVOICES.allows(invoice, "mark_past_due"):
         return False
     if portal_today(invoice.portal, now) <= invoice.due_date:
         return False
-    invoice.status = InvoiceStatus.PAST_DUE
-    invoice.save(update_fields=["status", "updated_at"])
-    InvoiceEvent.objects.create(
-        invoice=invoice,
-        kind=InvoiceEvent.Kind.PAST_DUE,
+    INVOICES.move(
+        invoice,
+        InvoiceStatus.PAST_DUE,
+        event=InvoiceEvent.Kind.PAST_DUE,
         detail=f"Due {invoice.due_date:%b %-d, %Y}",
     )
     return True
@@ -99,9 +96,9 @@ def invoice_send_reminder(*, invoice_id: int, now: dt.datetime | None = None) ->
                 reply_to=invoice.portal.support_email or None,
             )
             label = InvoiceReminder.Kind(kind).label.lower()
-            InvoiceEvent.objects.create(
-                invoice=invoice,
-                kind=InvoiceEvent.Kind.REMINDED,
+            INVOICES.record(
+                invoice,
+                InvoiceEvent.Kind.REMINDED,
                 detail=f"{label.capitalize()}, to {invoice.contact.email}: "
                 f"{money.format_cents(invoice.amount_due, invoice.currency)} due",
             )

@@ -7,27 +7,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.http import Http404
 
-from commerce.customers.models import Contact
+from commerce.documents import selectors as documents
+from commerce.documents.kinds import DocumentContents, portal_today
 from commerce.portals.access import for_portal
 from commerce.portals.models import Portal
-from quotes.pricing import QuoteTotals
 
-from .models import (
-    UNPAID_STATUSES,
-    Invoice,
-    InvoiceLine,
-    InvoicePayment,
-    InvoiceSettings,
-    InvoiceStatus,
-)
-from .services import InvoiceError, invoice_settings_for, invoice_totals, portal_today
-
-PAGE_SIZE = 25
+from .kind import INVOICES
+from .models import UNPAID_STATUSES, Invoice, InvoicePayment, InvoiceSettings, InvoiceStatus
+from .services import invoice_settings_for
 
 
 def invoice_search(
@@ -44,33 +34,27 @@ def invoice_search(
 ) -> QuerySet[Invoice]:
     """Invoices of `portal`, newest first. Every word of `search` must appear in the
     contact's name, company or e-mail, or be the number ("INV-0012" or "12")."""
-    invoices = for_portal(Invoice.objects.all(), portal).select_related("contact")
-    if status:
-        invoices = invoices.filter(status=status)
-    if contact_id:
-        invoices = invoices.filter(contact_id=contact_id)
-    if due_from:
-        invoices = invoices.filter(due_date__gte=due_from)
-    if due_until:
-        invoices = invoices.filter(due_date__lte=due_until)
-    if issued_from:
-        invoices = invoices.filter(issue_date__gte=issued_from)
-    if issued_until:
-        invoices = invoices.filter(issue_date__lte=issued_until)
+    invoices = documents.search_documents(
+        for_portal(Invoice.objects.all(), portal).select_related("contact"),
+        search,
+        number_in=_number_in,
+        status=status,
+        contact_id=contact_id,
+        due_date__gte=due_from,
+        due_date__lte=due_until,
+        issue_date__gte=issued_from,
+        issue_date__lte=issued_until,
+    )
     if overdue:
         invoices = invoices.filter(_overdue(portal))
-    for word in search.split():
-        match = (
-            Q(contact__email__icontains=word)
-            | Q(contact__first_name__icontains=word)
-            | Q(contact__last_name__icontains=word)
-            | Q(contact__company__icontains=word)
-        )
-        digits = "".join(ch for ch in word if ch.isdigit()).lstrip("0")
-        if digits and len(digits) < 10 and not any(ch == "@" for ch in word):
-            match |= Q(number=int(digits))
-        invoices = invoices.filter(match)
     return invoices.order_by("-created_at", "-id")
+
+
+def _number_in(word: str) -> int | None:
+    digits = "".join(ch for ch in word if ch.isdigit()).lstrip("0")
+    if digits and len(digits) < 10 and "@" not in word:
+        return int(digits)
+    return None
 
 
 def _overdue(portal: Portal) -> Q:
@@ -99,77 +83,45 @@ def invoice_summary(*, portal: Portal) -> InvoiceSummary:
     return InvoiceSummary(**row)
 
 
-@dataclass(frozen=True)
-class InvoiceListing:
-    page: Page
-    is_empty: bool  # the portal has no invoice at all
-
-
 def invoice_list_page(
     *, portal: Portal, page_number: str | int | None = 1, **filters
-) -> InvoiceListing:
-    page = Paginator(invoice_search(portal=portal, **filters), PAGE_SIZE).get_page(page_number)
-    is_empty = not page.object_list and not for_portal(Invoice.objects.all(), portal).exists()
-    return InvoiceListing(page=page, is_empty=is_empty)
-
-
-def invoice_contacts(*, portal: Portal) -> QuerySet[Contact]:
-    return for_portal(Contact.objects.all(), portal).order_by("first_name", "last_name", "email")
+) -> documents.Listing:
+    return documents.list_page(
+        invoice_search(portal=portal, **filters), portal=portal, page_number=page_number
+    )
 
 
 def invoice_detail(*, portal: Portal, pk: int) -> Invoice:
     """One invoice of `portal` with what its page shows; a foreign or unknown id is a 404."""
-    try:
-        return (
-            for_portal(Invoice.objects.all(), portal)
-            .select_related("portal", "contact", "source_quote", "duplicated_from")
-            .prefetch_related("lines", "events__actor", "payments__payment")
-            .get(pk=pk)
-        )
-    except (Invoice.DoesNotExist, ValueError, TypeError):
-        raise Http404("Not found") from None
+    invoices = (
+        for_portal(Invoice.objects.all(), portal)
+        .select_related("portal", "contact", "source_quote", "duplicated_from")
+        .prefetch_related("lines", "events__actor", "payments__payment")
+    )
+    return documents.document_or_404(invoices, pk=pk)
 
 
 def invoice_for_public(*, token: str) -> Invoice:
     """The invoice behind a public link, in two queries (the invoice with its portal and
     contact; its lines). Drafts have no token; unknown tokens are a 404."""
-    if not token or len(token) > 64:
-        raise Http404("Not found")
-    try:
-        return (
-            Invoice.objects.select_related("portal", "contact", "portal__invoice_settings")
-            .prefetch_related("lines")
-            .exclude(status=InvoiceStatus.DRAFT)
-            .get(public_token=token)
-        )
-    except Invoice.DoesNotExist:
-        raise Http404("Not found") from None
+    invoices = (
+        Invoice.objects.select_related("portal", "contact", "portal__invoice_settings")
+        .prefetch_related("lines")
+        .exclude(status=InvoiceStatus.DRAFT)
+    )
+    return documents.document_for_token(invoices, token)
 
 
 @dataclass(frozen=True)
-class InvoiceDocument:
+class InvoiceDocument(DocumentContents):
     """Everything an invoice's page, PDF or e-mail shows: the same content everywhere."""
 
     invoice: Invoice
-    lines: list[InvoiceLine]
-    totals: QuoteTotals | None
-    problem: str  # why totals could not be computed (only possible on a draft)
     is_overdue: bool
-
-    @property
-    def rows(self) -> list[tuple[InvoiceLine, int]]:
-        if self.totals is None:
-            return [(line, 0) for line in self.lines]
-        return list(zip(self.lines, self.totals.line_amounts, strict=True))
 
 
 def invoice_document(invoice: Invoice) -> InvoiceDocument:
-    lines = list(invoice.lines.all())
-    try:
-        totals: QuoteTotals | None = invoice_totals(invoice, lines)
-        problem = ""
-    except InvoiceError as exc:
-        totals, problem = None, str(exc)
+    lines, totals, problem = INVOICES.contents(invoice)
     return InvoiceDocument(
         invoice=invoice,
         lines=lines,

@@ -1,11 +1,13 @@
 """Writes of invoices. One function per action; each transition locks the invoice
 (SELECT … FOR UPDATE), refuses an illegal move with an InvoiceError whose message can be
-shown to a person, and records an InvoiceEvent on the timeline. E-mails go out after
-commit (commerce.notifications).
+shown to a person, and records an InvoiceEvent on the timeline: the documents core does
+these as for every document (`INVOICES`, invoices.kind), this module says what an
+invoice does (payments, void, past due). E-mails go out after commit
+(commerce.notifications).
 
-Lines are the quotes' lines (`quotes.services.LineInput`), checked and priced by the
-same code (`quotes.services.price_lines` → `commerce.pricing`); an invoice has no
-document-level discount and bills once, so every line is one-time.
+Lines are checked and priced by the documents core (`commerce.documents` →
+`commerce.pricing`); an invoice has no document-level discount and bills once, so every
+line is one-time.
 """
 
 from __future__ import annotations
@@ -15,25 +17,25 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from commerce import money
-from commerce.catalog.models import BillingFrequency
 from commerce.customers.models import Contact
+from commerce.documents.kinds import portal_today
+from commerce.documents.lines import LineInput, copy_lines
+from commerce.documents.pricing import DocumentTotals
 from commerce.notifications import notify_portal
 from commerce.portals.models import Portal, User
 from quotes.models import Quote, QuoteStatus
-from quotes.pricing import QuoteTotals
-from quotes.services import LineInput, QuoteError, price_lines, quote_totals
+from quotes.services import quote_totals
 
+from .kind import INVOICES, InvoiceError
 from .models import (
     MANUAL_METHODS,
     TERM_DAYS,
-    UNPAID_STATUSES,
     Invoice,
     InvoiceEvent,
     InvoiceLine,
@@ -44,23 +46,11 @@ from .models import (
     PaymentTerms,
 )
 
-MAX_LINES = 200
-
-
-class InvoiceError(Exception):
-    """An action the invoice's state or content does not allow; safe to show a person."""
-
-
 # --- Helpers ----------------------------------------------------------------------
 
 
-def portal_today(portal: Portal, now: dt.datetime | None = None) -> dt.date:
-    return (now or timezone.now()).astimezone(ZoneInfo(portal.time_zone)).date()
-
-
 def invoice_settings_for(*, portal: Portal) -> InvoiceSettings:
-    invoice_settings, _ = InvoiceSettings.objects.get_or_create(portal=portal)
-    return invoice_settings
+    return INVOICES.settings_for(portal)
 
 
 def due_date_for(issue_date: dt.date, terms: str, custom_due: dt.date | None = None) -> dt.date:
@@ -76,71 +66,21 @@ def due_date_for(issue_date: dt.date, terms: str, custom_due: dt.date | None = N
     return issue_date + dt.timedelta(days=TERM_DAYS[PaymentTerms(terms)])
 
 
-def one_time(line: LineInput) -> LineInput:
-    """An invoice bills once: a recurring product is billed for one period."""
-    return replace(line, billing_frequency=BillingFrequency.ONE_TIME, term_periods=None)
-
-
-def price_invoice_lines(lines: Sequence[LineInput | InvoiceLine]) -> QuoteTotals:
-    """Totals of an invoice's lines (the quotes' checks and pricing), or an InvoiceError."""
-    try:
-        return price_lines(lines, discount_percent=None, discount_amount=None)  # type: ignore[arg-type]
-    except QuoteError as exc:
-        raise InvoiceError(str(exc)) from None
-
-
-def invoice_totals(invoice: Invoice, lines: Sequence[InvoiceLine] | None = None) -> QuoteTotals:
-    return price_invoice_lines(list(invoice.lines.all()) if lines is None else lines)
-
-
-def _lock(invoice: Invoice) -> Invoice:
-    return (
-        Invoice.objects.select_for_update(of=("self",))
-        .select_related("portal", "contact")
-        .get(pk=invoice.pk, portal_id=invoice.portal_id)
+def price_invoice_lines(lines: Sequence[LineInput | InvoiceLine]) -> DocumentTotals:
+    """Totals of an invoice's lines (lines as entered are made one-time), or an
+    InvoiceError."""
+    return INVOICES.price(
+        [INVOICES.line_for(line) if isinstance(line, LineInput) else line for line in lines]
     )
 
 
-def _event(invoice: Invoice, kind: str, *, actor: User | None = None, detail: str = "") -> None:
-    InvoiceEvent.objects.create(invoice=invoice, kind=kind, actor=actor, detail=detail[:500])
-
-
-def _refuse(invoice: Invoice, allowed: Sequence[str], action: str) -> None:
-    if invoice.status not in allowed:
-        raise InvoiceError(
-            f"{invoice.display_number} is {invoice.get_status_display().lower()}: "
-            f"it cannot be {action}."
-        )
+def invoice_totals(invoice: Invoice, lines: Sequence[InvoiceLine] | None = None) -> DocumentTotals:
+    return INVOICES.totals(invoice, lines)
 
 
 def _check_contact(portal: Portal, contact: Contact | None) -> None:
     if contact is not None and contact.portal_id != portal.pk:
         raise InvoiceError("Choose a contact of this portal.")
-
-
-def _write_lines(invoice: Invoice, lines: Sequence[LineInput]) -> None:
-    """Replaces the lines and the stored totals (the lines are checked and priced first)."""
-    if len(lines) > MAX_LINES:
-        raise InvoiceError(f"An invoice can have at most {MAX_LINES} lines.")
-    lines = [one_time(line) for line in lines]
-    for line in lines:
-        if line.product is not None and line.product.portal_id != invoice.portal_id:
-            raise InvoiceError("Choose products of this portal.")
-    totals = price_invoice_lines(lines)
-    invoice.lines.all().delete()
-    InvoiceLine.objects.bulk_create(
-        InvoiceLine(invoice=invoice, position=position, **line.snapshot())
-        for position, line in enumerate(lines)
-    )
-    _store_totals(invoice, totals)
-
-
-def _store_totals(invoice: Invoice, totals: QuoteTotals) -> None:
-    invoice.subtotal = totals.subtotal
-    invoice.discount_total = totals.discount
-    invoice.tax_total = totals.tax
-    invoice.total = totals.total
-    invoice.save(update_fields=["subtotal", "discount_total", "tax_total", "total", "updated_at"])
 
 
 def status_from_amounts(invoice: Invoice, today: dt.date) -> str:
@@ -171,8 +111,10 @@ def invoice_create(
 ) -> Invoice:
     """A new draft (no number yet: numbers are handed out at finalization)."""
     _check_contact(portal, contact)
-    invoice = Invoice.objects.create(
-        portal=portal,
+    return INVOICES.create(
+        portal,
+        actor=actor,
+        lines=lines,
         contact=contact,
         created_by=actor,
         currency=portal.currency,
@@ -181,9 +123,6 @@ def invoice_create(
         due_date=due_date_for(issue_date, payment_terms, due_date),
         memo=memo,
     )
-    _write_lines(invoice, lines)
-    _event(invoice, InvoiceEvent.Kind.CREATED, actor=actor)
-    return invoice
 
 
 @transaction.atomic
@@ -199,35 +138,19 @@ def invoice_update(
     memo: str = "",
 ) -> Invoice:
     """Replaces a draft's fields and lines (locks the invoice). A finalized one is locked."""
-    locked = _lock(invoice)
-    _refuse(locked, [InvoiceStatus.DRAFT], "edited once finalized")
+    locked = INVOICES.lock(invoice)
+    INVOICES.check(locked, "edit")
     _check_contact(locked.portal, contact)
-    locked.contact = contact
-    locked.issue_date = issue_date
-    locked.payment_terms = payment_terms
-    locked.due_date = due_date_for(issue_date, payment_terms, due_date)
-    locked.memo = memo
-    locked.save()
-    _write_lines(locked, lines)
-    _event(locked, InvoiceEvent.Kind.UPDATED, actor=actor)
-    return locked
-
-
-def _copy_lines(source: Sequence[Any]) -> list[LineInput]:
-    return [
-        LineInput(
-            product=getattr(line, "product", None),
-            name=line.name,
-            sku=line.sku,
-            description=line.description,
-            quantity=line.quantity,
-            unit_amount=line.unit_amount,
-            discount_percent=line.discount_percent,
-            discount_amount=line.discount_amount,
-            tax_rate=line.tax_rate,
-        )
-        for line in source
-    ]
+    return INVOICES.update(
+        locked,
+        actor=actor,
+        lines=lines,
+        contact=contact,
+        issue_date=issue_date,
+        payment_terms=payment_terms,
+        due_date=due_date_for(issue_date, payment_terms, due_date),
+        memo=memo,
+    )
 
 
 @transaction.atomic
@@ -241,8 +164,12 @@ def invoice_duplicate(*, invoice: Invoice, actor: User | None) -> Invoice:
     custom_due = None
     if terms == PaymentTerms.CUSTOM:
         custom_due = today + (source.due_date - source.issue_date)
-    copy = Invoice.objects.create(
-        portal=source.portal,
+    return INVOICES.create(
+        source.portal,
+        actor=actor,
+        lines=copy_lines(source.lines.select_related("product")),
+        event=InvoiceEvent.Kind.DUPLICATED,
+        detail=f"From {source.display_number}",
         contact=source.contact,
         created_by=actor,
         currency=source.currency,
@@ -252,9 +179,6 @@ def invoice_duplicate(*, invoice: Invoice, actor: User | None) -> Invoice:
         memo=source.memo,
         duplicated_from=source,
     )
-    _write_lines(copy, _copy_lines(list(source.lines.select_related("product"))))
-    _event(copy, InvoiceEvent.Kind.DUPLICATED, actor=actor, detail=f"From {source.display_number}")
-    return copy
 
 
 @transaction.atomic
@@ -275,16 +199,20 @@ def invoice_create_from_quote(*, quote: Quote, actor: User | None) -> Invoice:
         )
     totals = quote_totals(locked)
     source_lines = list(locked.lines.select_related("product"))
-    lines = _copy_lines(source_lines)
-    if totals.quote_discount:
+    lines = copy_lines(source_lines)
+    if totals.document_discount:
         lines = [
             replace(line, discount_percent=None, discount_amount=priced.discount or None)
             for line, priced in zip(lines, totals.lines, strict=True)
         ]
     invoice_settings = invoice_settings_for(portal=locked.portal)
     today = portal_today(locked.portal)
-    invoice = Invoice.objects.create(
-        portal=locked.portal,
+    return INVOICES.create(
+        locked.portal,
+        actor=actor,
+        lines=lines,
+        event=InvoiceEvent.Kind.CONVERTED,
+        detail=f"From {locked.display_number}",
         contact=locked.contact,
         created_by=actor,
         currency=locked.currency,
@@ -294,24 +222,9 @@ def invoice_create_from_quote(*, quote: Quote, actor: User | None) -> Invoice:
         memo=locked.comments or invoice_settings.default_memo,
         source_quote=locked,
     )
-    _write_lines(invoice, lines)
-    _event(
-        invoice, InvoiceEvent.Kind.CONVERTED, actor=actor, detail=f"From {locked.display_number}"
-    )
-    return invoice
 
 
 # --- Transitions --------------------------------------------------------------------
-
-
-def _next_number(portal: Portal) -> tuple[str, int]:
-    """The portal's next number, gapless: the settings row stays locked until commit, so
-    a concurrent finalization waits, and a rolled-back one gives its number back."""
-    invoice_settings_for(portal=portal)
-    locked = InvoiceSettings.objects.select_for_update().get(portal=portal)
-    locked.last_number += 1
-    locked.save(update_fields=["last_number"])
-    return locked.prefix, locked.last_number
 
 
 @transaction.atomic
@@ -322,45 +235,42 @@ def invoice_finalize(
     public token, and locks the invoice for edits (locks the invoice, then the portal's
     InvoiceSettings row)."""
     now = now or timezone.now()
-    locked = _lock(invoice)
-    _refuse(locked, [InvoiceStatus.DRAFT], "finalized again")
-    lines = list(locked.lines.all())
-    if not lines:
-        raise InvoiceError("Add at least one line item before finalizing.")
-    if locked.contact_id is None:
-        raise InvoiceError("Choose the contact this invoice is for before finalizing.")
+    locked = INVOICES.lock(invoice)
+    INVOICES.check(locked, "finalize")
+    lines = INVOICES.issuable_lines(locked, "finalizing")
     if locked.due_date < locked.issue_date:
         raise InvoiceError("The due date cannot be before the issue date.")
     totals = invoice_totals(locked, lines)
     if totals.total <= 0:
         raise InvoiceError("The invoice total must be more than $0.00 to finalize it.")
-    _store_totals(locked, totals)
-    locked.number_prefix, locked.number = _next_number(locked.portal)
+    INVOICES.keep_totals(locked, totals)
+    locked.number_prefix, locked.number = INVOICES.next_number(locked.portal)
     locked.public_token = secrets.token_urlsafe(32)
     locked.finalized_at = now
     locked.status = status_from_amounts(locked, portal_today(locked.portal, now))
     locked.save(update_fields=["number_prefix", "number", "public_token", "finalized_at", "status"])
-    _event(locked, InvoiceEvent.Kind.FINALIZED, actor=actor, detail=locked.display_number)
+    INVOICES.record(locked, InvoiceEvent.Kind.FINALIZED, actor=actor, detail=locked.display_number)
     return locked
 
 
 @transaction.atomic
 def invoice_void(*, invoice: Invoice, actor: User | None, reason: str = "") -> Invoice:
     """open / past due → void, only when no payment was recorded (locks the invoice)."""
-    locked = _lock(invoice)
-    if locked.status == InvoiceStatus.DRAFT:
-        raise InvoiceError("A draft has no number yet: edit it instead of voiding it.")
-    _refuse(locked, [*UNPAID_STATUSES, InvoiceStatus.UNCOLLECTIBLE], "voided")
+    locked = INVOICES.lock(invoice)
+    INVOICES.check(locked, "void")
     if locked.amount_paid or locked.payments.exists():
         raise InvoiceError(
             f"{locked.display_number} has payments: an invoice can be voided only without "
             "payments. Delete the manual payments (or refund the card payment) first."
         )
-    locked.status = InvoiceStatus.VOID
-    locked.voided_at = timezone.now()
-    locked.save(update_fields=["status", "voided_at", "updated_at"])
-    _event(locked, InvoiceEvent.Kind.VOIDED, actor=actor, detail=reason.strip())
-    return locked
+    return INVOICES.move(
+        locked,
+        InvoiceStatus.VOID,
+        event=InvoiceEvent.Kind.VOIDED,
+        actor=actor,
+        detail=reason.strip(),
+        voided_at=timezone.now(),
+    )
 
 
 @transaction.atomic
@@ -368,13 +278,16 @@ def invoice_mark_uncollectible(
     *, invoice: Invoice, actor: User | None, reason: str = ""
 ) -> Invoice:
     """open / partially paid / past due → uncollectible: reminders stop (locks the invoice)."""
-    locked = _lock(invoice)
-    _refuse(locked, UNPAID_STATUSES, "marked uncollectible")
-    locked.status = InvoiceStatus.UNCOLLECTIBLE
-    locked.uncollectible_at = timezone.now()
-    locked.save(update_fields=["status", "uncollectible_at", "updated_at"])
-    _event(locked, InvoiceEvent.Kind.UNCOLLECTIBLE, actor=actor, detail=reason.strip())
-    return locked
+    locked = INVOICES.lock(invoice)
+    INVOICES.check(locked, "mark_uncollectible")
+    return INVOICES.move(
+        locked,
+        InvoiceStatus.UNCOLLECTIBLE,
+        event=InvoiceEvent.Kind.UNCOLLECTIBLE,
+        actor=actor,
+        detail=reason.strip(),
+        uncollectible_at=timezone.now(),
+    )
 
 
 def _settle(locked: Invoice, *, actor: User | None, now: dt.datetime | None = None) -> None:
@@ -386,13 +299,10 @@ def _settle(locked: Invoice, *, actor: User | None, now: dt.datetime | None = No
         locked.status = status_from_amounts(locked, portal_today(locked.portal, now))
     if locked.status == InvoiceStatus.PAID and before != InvoiceStatus.PAID:
         locked.paid_at = now or timezone.now()
-        _event(locked, InvoiceEvent.Kind.PAID, actor=actor)
+        INVOICES.record(locked, InvoiceEvent.Kind.PAID, actor=actor)
     elif locked.status != InvoiceStatus.PAID:
         locked.paid_at = None
     locked.save(update_fields=["amount_paid", "status", "paid_at", "updated_at"])
-
-
-PAYABLE_MANUALLY = [*UNPAID_STATUSES, InvoiceStatus.UNCOLLECTIBLE]
 
 
 @transaction.atomic
@@ -407,10 +317,8 @@ def invoice_record_payment(
 ) -> InvoicePayment:
     """Records money received by hand (cash, cheque, bank transfer, other), at most the
     amount due (locks the invoice)."""
-    locked = _lock(invoice)
-    if locked.status == InvoiceStatus.DRAFT:
-        raise InvoiceError("Finalize the invoice before recording a payment.")
-    _refuse(locked, PAYABLE_MANUALLY, "paid")
+    locked = INVOICES.lock(invoice)
+    INVOICES.check(locked, "record_payment")
     if method not in MANUAL_METHODS:
         raise InvoiceError("Choose how the money was paid: cash, cheque, bank transfer or other.")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
@@ -432,7 +340,7 @@ def invoice_record_payment(
         reference=reference.strip()[:200],
         recorded_by=actor,
     )
-    _event(
+    INVOICES.record(
         locked,
         InvoiceEvent.Kind.PAYMENT,
         actor=actor,
@@ -448,7 +356,7 @@ def invoice_record_payment(
 def invoice_delete_payment(*, invoice: Invoice, actor: User | None, payment_id: int) -> Invoice:
     """Deletes a manual payment; the invoice reopens (open / partially paid / past due as
     the dates say). Card payments are refunded in the payments tool instead."""
-    locked = _lock(invoice)
+    locked = INVOICES.lock(invoice)
     payment = InvoicePayment.objects.filter(invoice=locked, pk=payment_id).first()
     if payment is None:
         raise InvoiceError("That payment is not on this invoice.")
@@ -458,7 +366,7 @@ def invoice_delete_payment(*, invoice: Invoice, actor: User | None, payment_id: 
         raise InvoiceError(f"{locked.display_number} is void.")
     detail = f"{money.format_cents(payment.amount, locked.currency)} by {payment.get_method_display().lower()}"
     payment.delete()
-    _event(locked, InvoiceEvent.Kind.PAYMENT_DELETED, actor=actor, detail=detail)
+    INVOICES.record(locked, InvoiceEvent.Kind.PAYMENT_DELETED, actor=actor, detail=detail)
     _settle(locked, actor=actor)
     return locked
 
@@ -474,7 +382,7 @@ def invoice_record_online_payment(*, invoice_id: int, payment: Any, amount: int)
     invoice = Invoice.objects.filter(pk=invoice_id).only("pk", "portal_id").first()
     if invoice is None:
         raise InvoiceError("This invoice no longer exists.")
-    locked = _lock(invoice)
+    locked = INVOICES.lock(invoice)
     if InvoicePayment.objects.filter(invoice=locked, payment=payment).exists():
         return locked
     if locked.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
@@ -494,7 +402,7 @@ def invoice_record_online_payment(*, invoice_id: int, payment: Any, amount: int)
     detail = f"{money.format_cents(amount, locked.currency)} by card, online"
     if amount > due:
         detail += f"; overpaid by {money.format_cents(amount - due, locked.currency)}"
-    _event(locked, InvoiceEvent.Kind.PAYMENT, detail=detail)
+    INVOICES.record(locked, InvoiceEvent.Kind.PAYMENT, detail=detail)
     _settle(locked, actor=None)
     notify_portal(
         portal=locked.portal,

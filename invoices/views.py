@@ -6,21 +6,21 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from commerce import money
+from commerce.documents import views as documents
+from commerce.documents.forms import SendForm, line_rows
 from commerce.forms import submitted
 from commerce.portals.access import current_portal, get_for_portal, has_permission, portal_view
-from quotes.forms import SendForm, line_initial
 from quotes.models import Quote
-from quotes.views import _products_json
 
 from . import emails, selectors, services
 from .csv_io import write_invoices_csv, write_payments_csv
@@ -59,19 +59,6 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _preview(lines: Any) -> dict[str, Any]:
-    """Totals of what is being typed, priced on the server (nothing is saved)."""
-    if not lines.is_valid():
-        return {"totals": None, "problem": "Correct the highlighted lines to see the totals."}
-    try:
-        totals = services.price_invoice_lines(
-            [services.one_time(line) for line in lines.line_inputs()]
-        )
-    except services.InvoiceError as exc:
-        return {"totals": None, "problem": str(exc)}
-    return {"totals": totals, "problem": ""}
-
-
 def _editor(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
     portal = current_portal(request)
     if invoice is None:
@@ -83,56 +70,20 @@ def _editor(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
         form = InvoiceForm(*submitted(request), portal=portal, initial=initial)
     else:
         form = InvoiceForm(*submitted(request), portal=portal, invoice=invoice)
-    lines = InvoiceLineFormSet(
-        *submitted(request),
-        portal=portal,
-        prefix="lines",
-        initial=line_initial(invoice) if invoice is not None else None,  # type: ignore[arg-type]
-    )
-    problem = ""
-    recalculate = "recalculate" in request.POST
-    if request.method == "POST" and not recalculate and form.is_valid() and lines.is_valid():
-        actor = request.user
-        try:
-            if invoice is None:
-                invoice = services.invoice_create(
-                    portal=portal,
-                    actor=actor,  # type: ignore[arg-type]
-                    lines=lines.line_inputs(),
-                    **form.service_kwargs(),
-                )
-                messages.success(request, "Invoice saved as a draft.")
-            else:
-                invoice = services.invoice_update(
-                    invoice=invoice,
-                    actor=actor,  # type: ignore[arg-type]
-                    lines=lines.line_inputs(),
-                    **form.service_kwargs(),
-                )
-                messages.success(request, "Changes saved.")
-        except services.InvoiceError as exc:
-            problem = str(exc)
-        else:
-            return redirect(invoice)
-    if request.method == "POST":
-        preview = _preview(lines)
-    elif invoice is not None:
-        document = selectors.invoice_document(invoice)
-        preview = {"totals": document.totals, "problem": document.problem}
-    else:
-        preview = {"totals": None, "problem": ""}
-    return render(
+    lines = line_rows(InvoiceLineFormSet, request, portal=portal, document=invoice)
+    actor: Any = request.user
+    return documents.editor_response(
         request,
-        "invoices/editor.html",
-        {
-            "invoice": invoice,
-            "form": form,
-            "lines": lines,
-            "problem": problem,
-            "preview": preview,
-            "products_json": _products_json(portal),
-        },
-        status=400 if request.method == "POST" and not recalculate else 200,
+        invoice,
+        template="invoices/editor.html",
+        form=form,
+        lines=lines,
+        create=partial(services.invoice_create, portal=portal, actor=actor),
+        update=partial(services.invoice_update, invoice=invoice, actor=actor) if invoice else None,
+        created=lambda invoice: "Invoice saved as a draft.",
+        price=services.price_invoice_lines,
+        contents=selectors.invoice_document,
+        context={"invoice": invoice},
     )
 
 
@@ -157,17 +108,10 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @portal_view("invoices.edit")
 def invoice_preview(request: HttpRequest) -> JsonResponse:
-    """Live totals for the editor (the quote builder's script calls it)."""
-    portal = current_portal(request)
-    lines = InvoiceLineFormSet(request.POST, portal=portal, prefix="lines")
-    preview = _preview(lines)
-    line_totals: dict[str, str] = {}
-    if preview["totals"] is not None:
-        kept = [f for f in lines.ordered_forms if f.cleaned_data]
-        for f, amount in zip(kept, preview["totals"].line_amounts, strict=True):
-            line_totals[f.prefix] = money.format_cents(amount)
-    html = render_to_string("quotes/_totals.html", {"preview": preview}, request=request)
-    return JsonResponse({"html": html, "lines": line_totals, "problem": preview["problem"]})
+    """Live totals for the editor (the document editor's script calls it)."""
+    lines = line_rows(InvoiceLineFormSet, request, portal=current_portal(request))
+    preview = documents.typed_preview(lines, services.price_invoice_lines)
+    return documents.preview_response(request, lines, preview)
 
 
 @portal_view("invoices.view")
@@ -339,14 +283,7 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 def pdf_response(invoice: Invoice) -> HttpResponse:
     name = invoice.display_number if invoice.number is not None else f"draft-invoice-{invoice.pk}"
-    return HttpResponse(
-        render_invoice_pdf(invoice),
-        content_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}.pdf"',
-            "X-Robots-Tag": "noindex",
-        },
-    )
+    return documents.pdf_response(render_invoice_pdf(invoice), name)
 
 
 def _csv(request: HttpRequest, kind: str) -> HttpResponse:

@@ -1,6 +1,28 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = "Payments"
+
+    def ready(self) -> None:
+        from payments.checkout.completion import link_checkout_paid
+        from payments.checkout.payables import check_payables, register_payable
+
+        # What a checkout pays for is registered by its app; payments owns links.
+        register_payable(source="payment_link", on_paid=link_checkout_paid)
+        checks.register(check_payables)
+
+        from payments import stripe as stripe_api
+        from payments.tasks import account_invalid_heard
+
+        # The seam only raises; a call answered account_invalid disconnects the portal.
+        stripe_api.on_account_invalid(account_invalid_heard)
+
+        from commerce.portals.settings_cards import register_settings_card
+        from payments.settings_cards import stripe_connection_card, webhook_events_card
+
+        # The core's settings overview shows what payments registers, in this order.
+        register_settings_card("stripe_connection", stripe_connection_card)
+        register_settings_card("webhook_events", webhook_events_card)

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from commerce.documents.models import LineSnapshot
 from commerce.models import PortalQuerySet
 from payments.connect.status import TONES, AccountStatus, account_status
 
@@ -497,28 +497,17 @@ class PaymentLink(models.Model):
         return min(limits) if limits else None
 
 
-class PaymentLinkLine(models.Model):
+class PaymentLinkLine(LineSnapshot):
     """A line item of a link: a snapshot copied from a product, with its own price terms.
-    Later product edits never change it."""
+    Later product edits never change it. A link line has no description."""
 
     portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="+")
     link = models.ForeignKey(PaymentLink, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey(
-        "catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    name = models.CharField(max_length=200)
-    sku = models.CharField(max_length=64, blank=True)
-    quantity = models.PositiveIntegerField(default=1)
-    unit_amount = models.BigIntegerField(help_text="Integer cents")
-    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    discount_amount = models.BigIntegerField(null=True, blank=True, help_text="Integer cents")
-    tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal(0))
+    description = None  # type: ignore[assignment]
+    # Declared without choices, as the table was made (the form offers the choices).
     billing_frequency = models.CharField(max_length=20, default="one_time")
-    term_periods = models.PositiveIntegerField(null=True, blank=True)
-    position = models.PositiveIntegerField(default=0)
 
-    class Meta:
-        ordering = ["position", "id"]
+    class Meta(LineSnapshot.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=Q(unit_amount__gte=0) & Q(unit_amount__lte=99_999_999),
@@ -529,9 +518,6 @@ class PaymentLinkLine(models.Model):
                 name="payment_link_line_one_discount",
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 # --- Fee sync ----------------------------------------------------------------------

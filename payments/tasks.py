@@ -54,6 +54,23 @@ def refresh_pending_accounts() -> int:
     return refreshed
 
 
+@shared_task(acks_late=True)
+def disconnect_invalid_account(stripe_id: str) -> bool:
+    """Stripe answered 403 account_invalid for this account: mark it Disconnected.
+    Idempotent (the first disconnection time is kept)."""
+    marked = accounts.account_mark_disconnected_by_stripe(
+        stripe_id=stripe_id, reason=accounts.ACCOUNT_INVALID_REASON
+    )
+    return marked is not None
+
+
+def account_invalid_heard(stripe_id: str) -> None:
+    """The seam's account_invalid hook (PaymentsConfig.ready): enqueues the disconnection
+    at once, not on commit, because the caller's transaction may roll back (a webhook
+    handler failing afterwards) and the disconnection must stand all the same."""
+    disconnect_invalid_account.delay(stripe_id)
+
+
 # --- Fee sync ------------------------------------------------------------------------
 
 

@@ -4,44 +4,40 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
-from commerce.notifications import send_templated_email
+from commerce.documents.pdf import pdf_attachment
 from commerce.portals.models import User
 
-from .models import Quote, QuoteEvent, QuoteStatus
-from .services import QuoteError, _event, _lock, _refuse, public_url, quote_totals
+from .kind import QUOTES
+from .models import Quote
+from .pdf import render_quote_pdf
+from .services import public_url, quote_totals
+
+# The kind under which QuotesConfig.ready() registers `quote_pdf_attachment`.
+PDF_ATTACHMENT = QUOTES.pdf_attachment
+
+
+# The PDF of a sent quote, rendered by the mail task after `quote_send` has committed.
+quote_pdf_attachment = pdf_attachment(Quote, render_quote_pdf)
 
 
 @transaction.atomic
 def quote_send(*, quote: Quote, actor: User | None, message: str = "") -> Quote:
     """E-mails a published quote to its contact (HTML + text, link, PDF attached),
-    after commit. Records when it was sent."""
-    from .pdf import render_quote_pdf
-
-    locked = _lock(quote)
-    _refuse(locked, [QuoteStatus.PUBLISHED], "sent (publish it first)")
-    contact = locked.contact
-    if contact is None:  # publishing requires one; kept for type checkers
-        raise QuoteError("The quote has no contact to send it to.")
-    pdf = render_quote_pdf(locked)
-    send_templated_email(
-        to=[contact.email],
+    after commit. Records when it was sent. Locks the quote; the PDF is rendered by the
+    mail task, after commit."""
+    return QUOTES.send(
+        quote,
+        actor=actor,
         template="quote_sent",
-        context={
+        context=lambda locked: {
             "portal": locked.portal,
             "quote": locked,
-            "contact": contact,
+            "contact": locked.contact,
             "message": message.strip(),
             "sender": actor,
             "totals": quote_totals(locked),
             "site_url": settings.SITE_URL,
             "url": public_url(locked),
         },
-        reply_to=(actor.email if actor else None) or locked.portal.support_email or None,
-        attachments=[(f"{locked.display_number}.pdf", pdf, "application/pdf")],
     )
-    locked.sent_at = timezone.now()
-    locked.save(update_fields=["sent_at"])
-    _event(locked, QuoteEvent.Kind.SENT, actor=actor, detail=f"To {contact.email}")
-    return locked

@@ -18,8 +18,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
-from commerce.catalog.models import LineSnapshot
-from commerce.models import PortalOwned, TimelineEntry
+from commerce.documents.models import (
+    Document,
+    LineSnapshot,
+    TimelineEntry,
+    line_constraints,
+    tones,
+)
 
 DEFAULT_EXPIRY_DAYS = 30
 REMINDER_DAYS_BEFORE_EXPIRY = 3
@@ -53,27 +58,21 @@ class QuoteStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
-STATUS_TONES = {
-    QuoteStatus.DRAFT: "grey",
-    QuoteStatus.PUBLISHED: "blue",
-    QuoteStatus.ACCEPTED: "green",
-    QuoteStatus.PAID: "green",
-    QuoteStatus.DECLINED: "red",
-    QuoteStatus.EXPIRED: "amber",
-}
+class Quote(Document):
+    STATUS_TONES = tones(
+        grey=[QuoteStatus.DRAFT],
+        blue=[QuoteStatus.PUBLISHED],
+        green=[QuoteStatus.ACCEPTED, QuoteStatus.PAID],
+        red=[QuoteStatus.DECLINED],
+        amber=[QuoteStatus.EXPIRED],
+    )
 
-
-class Quote(PortalOwned):
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
-    contact = models.ForeignKey(
-        "customers.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     status = models.CharField(max_length=20, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT)
-    currency = models.CharField(max_length=3, default="usd")
     expires_on = models.DateField()
     terms = models.TextField(blank=True)
     comments = models.TextField(blank=True)
@@ -82,9 +81,7 @@ class Quote(PortalOwned):
     discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     discount_amount = models.BigIntegerField(null=True, blank=True, help_text="Integer cents")
 
-    public_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_name = models.CharField(max_length=200, blank=True)
     accepted_ip = models.GenericIPAddressField(null=True, blank=True)
@@ -92,7 +89,6 @@ class Quote(PortalOwned):
     declined_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.TextField(blank=True)
     expired_at = models.DateTimeField(null=True, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
     payment = models.ForeignKey(
         "payments.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -101,7 +97,7 @@ class Quote(PortalOwned):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    class Meta:
+    class Meta(Document.Meta):
         constraints = [
             models.UniqueConstraint(fields=["portal", "number"], name="quote_unique_number"),
             models.CheckConstraint(
@@ -114,7 +110,6 @@ class Quote(PortalOwned):
             models.Index(fields=["portal", "status", "expires_on"]),
             models.Index(fields=["portal", "-created_at"]),
         ]
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.display_number} {self.title}"
@@ -126,10 +121,6 @@ class Quote(PortalOwned):
     def display_number(self) -> str:
         return f"Q-{self.number:04d}"
 
-    @property
-    def status_tone(self) -> str:
-        return STATUS_TONES[QuoteStatus(self.status)]
-
     def expires_at(self, time_zone: str) -> dt.datetime:
         """The end of the expiry date in the portal's time zone: the first instant it is over."""
         next_day = self.expires_on + dt.timedelta(days=1)
@@ -138,10 +129,6 @@ class Quote(PortalOwned):
     def is_past_expiry(self, now: dt.datetime, time_zone: str) -> bool:
         return now >= self.expires_at(time_zone)
 
-    @property
-    def is_locked(self) -> bool:
-        return self.status != QuoteStatus.DRAFT
-
 
 class QuoteLine(LineSnapshot):
     """A line-item snapshot on a quote."""
@@ -149,15 +136,7 @@ class QuoteLine(LineSnapshot):
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
 
     class Meta(LineSnapshot.Meta):
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(unit_amount__gte=0), name="quoteline_price_not_negative"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(tax_rate__gte=0) & models.Q(tax_rate__lte=100),
-                name="quoteline_tax_rate_range",
-            ),
-        ]
+        constraints = line_constraints("quoteline")
 
 
 class QuoteEvent(TimelineEntry):
@@ -175,6 +154,13 @@ class QuoteEvent(TimelineEntry):
         PAID = "paid", "Paid"
         CLONED = "cloned", "Cloned"
         REMINDED = "reminded", "Expiry reminder sent"
+
+    TONES = tones(
+        green=[Kind.ACCEPTED, Kind.PAID],
+        red=[Kind.DECLINED],
+        amber=[Kind.EXPIRED, Kind.REMINDED],
+        blue=[Kind.PUBLISHED, Kind.SENT],
+    )
 
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

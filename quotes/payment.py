@@ -4,7 +4,8 @@ The buyer pays the quote's total due today: its one-time lines and the first per
 its recurring lines, after every discount and tax, as the quote page shows it. When the
 payment succeeds the checkout records the Payment, creates one subscription per group of
 recurring lines (same billing frequency and term) and calls `quote_checkout_paid`, which
-marks the quote paid and tells its owner.
+marks the quote paid and tells its owner. Both hooks, `quote_document` to start and
+`quote_checkout_paid` to finish, are the quote's payable (registered in apps.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from commerce import pricing
-from payments.checkout import Buyer, Document, document_checkout_start
+from payments.checkout import Buyer, Document, payable_checkout_start
 from payments.models import Checkout, Payment
 
 from .models import Quote, QuoteStatus
@@ -42,6 +43,11 @@ def quote_pay_start(*, quote: Quote) -> Checkout:
     QuoteError when the quote cannot be paid, payments.checkout.CheckoutError or
     payments.stripe.StripeServiceError when the checkout cannot start.
     """
+    return payable_checkout_start(source="quote", document=quote)
+
+
+def quote_document(quote: Quote) -> Document:
+    """The quote's start hook: what its buyer pays now. Raises QuoteError when they can't."""
     refusal = quote_pay_refusal(quote)
     if refusal:
         raise QuoteError(refusal)
@@ -49,16 +55,14 @@ def quote_pay_start(*, quote: Quote) -> Checkout:
     if contact is None:  # publish requires a contact; a deleted one leaves nobody to pay
         raise QuoteError("This quote has no buyer. Contact the seller.")
     order = pricing.freeze(quote_totals(quote).totals)
-    return document_checkout_start(
-        document=Document(
-            source="quote",
-            id=quote.pk,
-            portal=quote.portal,
-            description=f"Quote {quote.display_number} · {quote.title}",
-            order=order,
-            buyer=Buyer(email=contact.email, name=contact.full_name, phone=contact.phone),
-            return_path=reverse("quotes:public", args=[quote.public_token]),
-        )
+    return Document(
+        source="quote",
+        id=quote.pk,
+        portal=quote.portal,
+        description=f"Quote {quote.display_number} · {quote.title}",
+        order=order,
+        buyer=Buyer(email=contact.email, name=contact.full_name, phone=contact.phone),
+        return_path=reverse("quotes:public", args=[quote.public_token]),
     )
 
 

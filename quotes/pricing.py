@@ -1,4 +1,4 @@
-"""Quote totals: `commerce.pricing` prices the lines; this adds the quote-level discount.
+"""Quote totals: `commerce.documents` prices the lines; this adds the quote-level discount.
 
 The quote-level discount (a percent or an amount) applies to what is left after the
 line discounts. It is spread over the lines in proportion to their discounted amounts
@@ -18,8 +18,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import ClassVar
 
 from commerce import money, pricing
+from commerce.documents.pricing import DocumentTotals, net_amounts
 
 HUNDRED = Decimal(100)
 
@@ -29,53 +31,14 @@ class QuoteDiscountError(ValueError):
 
 
 @dataclass(frozen=True)
-class QuoteTotals:
-    totals: pricing.Totals  # lines priced with their share of the quote discount
-    line_discount: int  # the lines' own discounts
-    quote_discount: int
-    # Per line, quantity x unit price less the line's own discount: what a document shows
-    # in its "Amount" column (the quote discount and tax are shown below the lines).
-    line_amounts: tuple[int, ...] = ()
+class QuoteTotals(DocumentTotals):
+    quote_discount: int = 0
+
+    discount_label: ClassVar[str] = "Quote discount"
 
     @property
-    def lines(self) -> tuple[pricing.PricedLine, ...]:
-        return self.totals.lines
-
-    @property
-    def currency(self) -> str:
-        return self.totals.currency
-
-    @property
-    def subtotal(self) -> int:
-        return self.totals.subtotal
-
-    @property
-    def discount(self) -> int:
-        return self.totals.discount
-
-    @property
-    def tax(self) -> int:
-        return self.totals.tax
-
-    @property
-    def total(self) -> int:
-        return self.totals.total
-
-    @property
-    def due_today(self) -> int:
-        return self.totals.due_today
-
-    @property
-    def one_time_total(self) -> int:
-        return self.totals.one_time_total
-
-    @property
-    def schedules(self) -> tuple[pricing.Schedule, ...]:
-        return self.totals.schedules
-
-    @property
-    def has_recurring(self) -> bool:
-        return self.totals.has_recurring
+    def document_discount(self) -> int:
+        return self.quote_discount
 
 
 def compute_quote(
@@ -91,7 +54,7 @@ def compute_quote(
         raise QuoteDiscountError("Give the quote discount in percent or as an amount, not both.")
     first = pricing.compute(lines, currency)
     line_discount = first.discount
-    net = [p.subtotal - p.discount for p in first.lines]
+    net = net_amounts(first)
     if discount_percent is not None:
         if not (Decimal(0) <= discount_percent <= HUNDRED):
             raise QuoteDiscountError("The quote discount must be between 0% and 100%.")
@@ -109,9 +72,9 @@ def compute_quote(
         quote_discount = 0
     if not quote_discount:
         return QuoteTotals(
-            totals=first, line_discount=line_discount, quote_discount=0, line_amounts=tuple(net)
+            totals=first, line_discount=line_discount, quote_discount=0, line_amounts=net
         )
-    shares = money.allocate(quote_discount, net)
+    shares = money.allocate(quote_discount, list(net))
     discounted = [
         replace(p.line, discount_percent=None, discount_amount=p.discount + share)
         for p, share in zip(first.lines, shares, strict=True)
@@ -120,5 +83,5 @@ def compute_quote(
         totals=pricing.compute(discounted, currency),
         line_discount=line_discount,
         quote_discount=quote_discount,
-        line_amounts=tuple(net),
+        line_amounts=net,
     )

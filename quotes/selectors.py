@@ -6,22 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from commerce.catalog.models import Product
-from commerce.customers.models import Contact
+from commerce.documents import selectors as documents
+from commerce.documents.kinds import DocumentContents, portal_today
 from commerce.portals.access import for_portal
 from commerce.portals.models import Membership, Portal, User
 from commerce.portals.permissions import Role
 
-from .models import REMINDER_DAYS_BEFORE_EXPIRY, Quote, QuoteLine, QuoteNotice, QuoteStatus
-from .pricing import QuoteTotals
-from .services import QuoteError, portal_today, quote_totals
-
-PAGE_SIZE = 25
+from .kind import QUOTES
+from .models import REMINDER_DAYS_BEFORE_EXPIRY, Quote, QuoteNotice, QuoteStatus
 
 
 def quote_search(
@@ -35,13 +30,15 @@ def quote_search(
 ) -> QuerySet[Quote]:
     """Quotes of `portal`, newest first. Every word of `search` must appear in the title,
     the contact's name, company or e-mail, or the number ("Q-0012" or "12")."""
-    quotes = for_portal(Quote.objects.all(), portal).select_related("contact", "owner")
-    if status:
-        quotes = quotes.filter(status=status)
-    if owner_id:
-        quotes = quotes.filter(owner_id=owner_id)
-    if contact_id:
-        quotes = quotes.filter(contact_id=contact_id)
+    quotes = documents.search_documents(
+        for_portal(Quote.objects.all(), portal).select_related("contact", "owner"),
+        search,
+        number_in=_number_in,
+        fields=["title"],
+        status=status,
+        owner_id=owner_id,
+        contact_id=contact_id,
+    )
     if expiring_soon:
         today = portal_today(portal)
         quotes = quotes.filter(
@@ -49,34 +46,21 @@ def quote_search(
             expires_on__gte=today,
             expires_on__lte=today + dt.timedelta(days=7),
         )
-    for word in search.split():
-        match = (
-            Q(title__icontains=word)
-            | Q(contact__email__icontains=word)
-            | Q(contact__first_name__icontains=word)
-            | Q(contact__last_name__icontains=word)
-            | Q(contact__company__icontains=word)
-        )
-        digits = word.upper().removeprefix("Q-").lstrip("0")
-        if digits.isdigit():
-            match |= Q(number=int(digits))
-        quotes = quotes.filter(match)
     return quotes.order_by("-created_at", "-id")
 
 
-@dataclass(frozen=True)
-class QuoteListing:
-    page: Page
-    is_empty: bool  # the portal has no quote at all
+def _number_in(word: str) -> int | None:
+    digits = word.upper().removeprefix("Q-").lstrip("0")
+    return int(digits) if digits.isdigit() else None
 
 
 def quote_list_page(
     *, portal: Portal, page_number: str | int | None = 1, **filters
-) -> QuoteListing:
+) -> documents.Listing:
     """One page of the list: a constant number of queries whatever its size."""
-    page = Paginator(quote_search(portal=portal, **filters), PAGE_SIZE).get_page(page_number)
-    is_empty = not page.object_list and not for_portal(Quote.objects.all(), portal).exists()
-    return QuoteListing(page=page, is_empty=is_empty)
+    return documents.list_page(
+        quote_search(portal=portal, **filters), portal=portal, page_number=page_number
+    )
 
 
 def quote_owners(*, portal: Portal) -> QuerySet[User]:
@@ -88,34 +72,16 @@ def quote_owners(*, portal: Portal) -> QuerySet[User]:
     ).order_by("name", "email")
 
 
-def quote_contacts(*, portal: Portal) -> QuerySet[Contact]:
-    return for_portal(Contact.objects.all(), portal).order_by("first_name", "last_name", "email")
-
-
-def quote_products(*, portal: Portal) -> QuerySet[Product]:
-    return for_portal(Product.objects.all(), portal).filter(archived=False).order_by("name", "id")
-
-
 def is_member(*, portal: Portal, user_id: int) -> bool:
     return Membership.objects.filter(portal=portal, user_id=user_id).exists()
 
 
 @dataclass(frozen=True)
-class QuoteDocument:
+class QuoteDocument(DocumentContents):
     """Everything a quote's page, PDF or e-mail shows: the same content everywhere."""
 
     quote: Quote
-    lines: list[QuoteLine]
-    totals: QuoteTotals | None
-    problem: str  # why totals could not be computed (only possible on a draft)
     is_expired: bool  # expired, or published and past its expiry date
-
-    @property
-    def rows(self) -> list[tuple[QuoteLine, int]]:
-        """(line, amount before tax and quote discount) pairs for the lines table."""
-        if self.totals is None:
-            return [(line, 0) for line in self.lines]
-        return list(zip(self.lines, self.totals.line_amounts, strict=True))
 
     @property
     def open_to_buyer(self) -> bool:
@@ -127,12 +93,7 @@ class QuoteDocument:
 
 
 def quote_document(quote: Quote, now: dt.datetime | None = None) -> QuoteDocument:
-    lines = list(quote.lines.all())
-    try:
-        totals: QuoteTotals | None = quote_totals(quote, lines)
-        problem = ""
-    except QuoteError as exc:
-        totals, problem = None, str(exc)
+    lines, totals, problem = QUOTES.contents(quote)
     past = quote.status == QuoteStatus.PUBLISHED and quote.is_past_expiry(
         now or timezone.now(), quote.portal.time_zone
     )
@@ -147,15 +108,12 @@ def quote_document(quote: Quote, now: dt.datetime | None = None) -> QuoteDocumen
 
 def quote_detail(*, portal: Portal, pk: int) -> Quote:
     """One quote of `portal` with what its page shows; a foreign or unknown id is a 404."""
-    try:
-        return (
-            for_portal(Quote.objects.all(), portal)
-            .select_related("portal", "contact", "owner", "cloned_from", "payment")
-            .prefetch_related("lines", "events__actor")
-            .get(pk=pk)
-        )
-    except (Quote.DoesNotExist, ValueError, TypeError):
-        raise Http404("Not found") from None
+    quotes = (
+        for_portal(Quote.objects.all(), portal)
+        .select_related("portal", "contact", "owner", "cloned_from", "payment")
+        .prefetch_related("lines", "events__actor")
+    )
+    return documents.document_or_404(quotes, pk=pk)
 
 
 # Statuses in which the buyer's link answers: a draft has no token, so a reverted quote's
@@ -172,16 +130,12 @@ PUBLIC_STATUSES = [
 def quote_for_public(*, token: str) -> Quote:
     """The quote behind a public link, with everything the page shows, in two queries
     (the quote with its portal, contact and owner; its lines). Unknown tokens are a 404."""
-    if not token or len(token) > 64:
-        raise Http404("Not found")
-    try:
-        return (
-            Quote.objects.select_related("portal", "contact", "owner")
-            .prefetch_related("lines")
-            .get(public_token=token, status__in=PUBLIC_STATUSES)
-        )
-    except Quote.DoesNotExist:
-        raise Http404("Not found") from None
+    quotes = (
+        Quote.objects.select_related("portal", "contact", "owner")
+        .prefetch_related("lines")
+        .filter(status__in=PUBLIC_STATUSES)
+    )
+    return documents.document_for_token(quotes, token)
 
 
 def notices_for(*, portal: Portal, user: User, limit: int = 5) -> list[QuoteNotice]:

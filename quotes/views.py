@@ -4,16 +4,25 @@ selector, and renders."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from commerce import money
+from commerce.documents.forms import SendForm, line_rows
+from commerce.documents.lines import LineInput
+from commerce.documents.views import (
+    editor_response,
+    for_buyer,
+    pdf_response,
+    preview_response,
+    typed_preview,
+)
 from commerce.forms import submitted
 from commerce.portals.access import (
     current_portal,
@@ -32,12 +41,11 @@ from .forms import (
     QuoteFilterForm,
     QuoteForm,
     QuoteSettingsForm,
-    SendForm,
-    line_initial,
 )
 from .models import Quote, QuoteStatus
 from .payment import quote_pay_start
 from .pdf import render_quote_pdf
+from .pricing import QuoteTotals
 
 
 @portal_view("quotes.view")
@@ -76,89 +84,35 @@ def _builder(request: HttpRequest, quote: Quote | None) -> HttpResponse:
         form = QuoteForm(*submitted(request), portal=portal, initial=initial)
     else:
         form = QuoteForm(*submitted(request), portal=portal, quote=quote)
-    lines = LineFormSet(
-        *submitted(request),
-        portal=portal,
-        prefix="lines",
-        initial=line_initial(quote) if quote is not None else None,
-    )
-    problem = ""
-    # "Update totals" (the builder without JavaScript) re-prices what is typed, saves nothing.
-    recalculate = "recalculate" in request.POST
-    if request.method == "POST" and not recalculate and form.is_valid() and lines.is_valid():
-        try:
-            if quote is None:
-                quote = services.quote_create(
-                    portal=portal,
-                    actor=request.user,  # type: ignore[arg-type]
-                    lines=lines.line_inputs(),
-                    **form.service_kwargs(),
-                )
-                messages.success(request, f"{quote.display_number} saved as a draft.")
-            else:
-                quote = services.quote_update(
-                    quote=quote,
-                    actor=request.user,  # type: ignore[arg-type]
-                    lines=lines.line_inputs(),
-                    **form.service_kwargs(),
-                )
-                messages.success(request, "Changes saved.")
-        except services.QuoteError as exc:
-            problem = str(exc)
-        else:
-            return redirect(quote)
-    preview = _preview(form, lines) if request.method == "POST" else _saved_preview(quote)
-    return render(
+    lines = line_rows(LineFormSet, request, portal=portal, document=quote)
+    actor: Any = request.user
+    return editor_response(
         request,
-        "quotes/builder.html",
-        {
-            "quote": quote,
-            "form": form,
-            "lines": lines,
-            "problem": problem,
-            "preview": preview,
-            "products_json": _products_json(portal),
-        },
-        status=400 if request.method == "POST" and not recalculate else 200,
+        quote,
+        template="quotes/builder.html",
+        form=form,
+        lines=lines,
+        create=partial(services.quote_create, portal=portal, actor=actor),
+        update=partial(services.quote_update, quote=quote, actor=actor) if quote else None,
+        created=lambda quote: f"{quote.display_number} saved as a draft.",
+        price=_pricing(form),
+        contents=selectors.quote_document,
+        context={"quote": quote},
     )
 
 
-def _products_json(portal) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": p.pk,
-            "name": p.name,
-            "sku": p.sku,
-            "description": p.description,
-            "unit_price": str(money.to_decimal(p.unit_price)),
-            "billing_frequency": p.billing_frequency,
-            "term_periods": p.term_periods,
+def _pricing(form: QuoteForm) -> Callable[[Sequence[LineInput]], QuoteTotals]:
+    """Prices what is being typed with the quote discount typed (nothing is saved)."""
+
+    def price(line_inputs: Sequence[LineInput]) -> QuoteTotals:
+        # A missing title must not hide the totals: cleaned_data keeps the valid fields.
+        form.is_valid()
+        discount: dict[str, Any] = {
+            k: form.cleaned_data.get(k) for k in ("discount_percent", "discount_amount")
         }
-        for p in selectors.quote_products(portal=portal)
-    ]
+        return services.price_lines(line_inputs, **discount)
 
-
-def _saved_preview(quote: Quote | None) -> dict[str, Any]:
-    if quote is None:
-        return {"totals": None, "problem": ""}
-    document = selectors.quote_document(quote)
-    return {"totals": document.totals, "problem": document.problem}
-
-
-def _preview(form: QuoteForm, lines: Any) -> dict[str, Any]:
-    """Totals of what is being typed, priced on the server (nothing is saved)."""
-    if not lines.is_valid():
-        return {"totals": None, "problem": "Correct the highlighted lines to see the totals."}
-    # A missing title must not hide the totals: cleaned_data keeps the valid fields.
-    form.is_valid()
-    discount: dict[str, Any] = {
-        k: form.cleaned_data.get(k) for k in ("discount_percent", "discount_amount")
-    }
-    try:
-        totals = services.price_lines(lines.line_inputs(), **discount)
-    except services.QuoteError as exc:
-        return {"totals": None, "problem": str(exc)}
-    return {"totals": totals, "problem": ""}
+    return price
 
 
 @portal_view("quotes.edit")
@@ -184,15 +138,8 @@ def quote_preview(request: HttpRequest) -> JsonResponse:
     """Live totals for the builder: the server prices what is typed; nothing is saved."""
     portal = current_portal(request)
     form = QuoteForm(request.POST, portal=portal)
-    lines = LineFormSet(request.POST, portal=portal, prefix="lines")
-    preview = _preview(form, lines)
-    line_totals: dict[str, str] = {}
-    if preview["totals"] is not None:
-        kept = [f for f in lines.ordered_forms if f.cleaned_data]
-        for f, amount in zip(kept, preview["totals"].line_amounts, strict=True):
-            line_totals[f.prefix] = money.format_cents(amount)
-    html = render_to_string("quotes/_totals.html", {"preview": preview}, request=request)
-    return JsonResponse({"html": html, "lines": line_totals, "problem": preview["problem"]})
+    lines = line_rows(LineFormSet, request, portal=portal)
+    return preview_response(request, lines, typed_preview(lines, _pricing(form)))
 
 
 @portal_view("quotes.view")
@@ -304,16 +251,8 @@ def quote_settings(request: HttpRequest) -> HttpResponse:
 # --- The buyer's pages (no account: the token is the key) ----------------------------
 
 
-def _pdf_response(quote: Quote, *, inline: bool = False) -> HttpResponse:
-    disposition = "inline" if inline else "attachment"
-    return HttpResponse(
-        render_quote_pdf(quote),
-        content_type="application/pdf",
-        headers={
-            "Content-Disposition": f'{disposition}; filename="{quote.display_number}.pdf"',
-            "X-Robots-Tag": "noindex",
-        },
-    )
+def _pdf_response(quote: Quote) -> HttpResponse:
+    return pdf_response(render_quote_pdf(quote), quote.display_number)
 
 
 def _public_page(
@@ -325,24 +264,21 @@ def _public_page(
     problem: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    response = render(
-        request,
-        "public/quote.html",
-        {
-            "doc": selectors.quote_document(quote),
-            "quote": quote,
-            "portal": quote.portal,
-            "accept_form": accept_form or AcceptForm(),
-            "decline_form": decline_form or DeclineForm(),
-            "problem": problem,
-        },
-        status=status,
+    return for_buyer(
+        render(
+            request,
+            "public/quote.html",
+            {
+                "doc": selectors.quote_document(quote),
+                "quote": quote,
+                "portal": quote.portal,
+                "accept_form": accept_form or AcceptForm(),
+                "decline_form": decline_form or DeclineForm(),
+                "problem": problem,
+            },
+            status=status,
+        )
     )
-    response["X-Robots-Tag"] = "noindex"
-    # The token is in the URL: never send it to other sites ("no-referrer" would make
-    # browsers post "Origin: null", which fails the CSRF check).
-    response["Referrer-Policy"] = "same-origin"
-    return response
 
 
 def public_quote(request: HttpRequest, token: str) -> HttpResponse:

@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class SubscriptionsConfig(AppConfig):
     name = "subscriptions"
     verbose_name = "Subscriptions"
+
+    def ready(self) -> None:
+        from payments.checkout.payables import register_completion_hook, register_intent_resolver
+
+        from .billing import attempt_resolve_from_intent
+        from .services import subscriptions_create_for_checkout
+
+        # A paid checkout's recurring lines become subscriptions, in its completion.
+        register_completion_hook(subscriptions_create_for_checkout)
+        # A later period's off-session intent belongs to no checkout: its billing
+        # attempt (named in the intent's metadata) settles it.
+        register_intent_resolver(
+            metadata_key="billing_attempt", resolve=attempt_resolve_from_intent
+        )

@@ -24,8 +24,8 @@ How "exactly once" holds, step by step:
    attempt and does nothing when the attempt is no longer pending, so the run and the
    webhook can race safely.
 
-Every charge first waits for a slot of the background request budget
-(subscriptions.budget), shared by all workers.
+Every charge first waits for a slot of the billing run's Stripe request budget
+(`STRIPE_BUDGET`, in the seam's rate limiter), shared by all workers.
 
 Failures start dunning (subscriptions.dunning): past due, retries on the portal's
 schedule, each retry a new attempt with its own key.
@@ -43,10 +43,9 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from commerce.clock import hub_now
 from payments import stripe as stripe_api
 
-from .budget import wait_for_stripe_slot
-from commerce.clock import hub_now
 from .models import BillingAttempt, BillingCycle, Subscription, SubscriptionEvent
 from .outcomes import attempt_record_failure, attempt_record_success, attempts_record_success
 from .services import period_start
@@ -66,6 +65,17 @@ log = logging.getLogger(__name__)
 # Stripe keeps idempotency keys for 24 hours; past that (with a margin) a re-sent key
 # could create a second intent, so a pending attempt is resolved by lookup instead.
 KEY_LIFETIME = timedelta(hours=23)
+
+# Background Stripe requests of billing (and dunning's retries, which run through it):
+# SUBSCRIPTION_STRIPE_REQUESTS_PER_SECOND, shared by every worker process (in Redis when
+# REDIS_URL is set), spread over tenths of a second so that checkouts keep room under
+# Stripe's limit. 0 turns it off.
+STRIPE_BUDGET = stripe_api.RequestBudget(
+    name="subscription-billing",
+    setting="SUBSCRIPTION_STRIPE_REQUESTS_PER_SECOND",
+    shared=True,
+    spread=True,
+)
 
 
 @dataclass
@@ -273,7 +283,7 @@ def _send(claim: _Claim) -> dict:
     """The off-session charge of the claimed attempt (same parameters on every re-send,
     as Stripe requires for a reused idempotency key)."""
     s, cycle = claim.subscription, claim.cycle
-    wait_for_stripe_slot()
+    STRIPE_BUDGET.wait()
     return stripe_api.payment_intent_charge_off_session(
         account=s.stripe_account_id,
         amount=cycle.amount,
@@ -291,7 +301,7 @@ def _charge(claim: _Claim, now: datetime, result: BatchResult) -> None:
     intent: dict | None = None
     try:
         if attempt.created_at < now - KEY_LIFETIME:
-            wait_for_stripe_slot()
+            STRIPE_BUDGET.wait()
             intent = _find_intent(claim)
         if intent is None:
             if not s.payment_method_id:

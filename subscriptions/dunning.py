@@ -9,12 +9,17 @@ admins are told. Every mail is sent after the surrounding transaction commits.
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
+from django.urls import reverse
 
 from commerce.notifications import notify_portal, send_templated_email
+from payments import stripe as stripe_api
 from payments.models import Payment
 
 from .models import (
@@ -63,8 +68,6 @@ def card_update_subscription_id(token: str) -> int | None:
 
 
 def card_update_url(subscription: Subscription) -> str:
-    from django.urls import reverse
-
     path = reverse("subscriptions:card_update", args=[card_update_token(subscription)])
     return settings.SITE_URL + path
 
@@ -218,10 +221,6 @@ def overdue_cycle(subscription: Subscription) -> BillingCycle | None:
 def card_update_start(*, subscription: Subscription) -> dict:
     """A SetupIntent on the connected account for the buyer to save a new card (Stripe.js
     confirms it in the page). Each page load gets its own; unused ones simply expire."""
-    import uuid
-
-    from payments import stripe as stripe_api
-
     return stripe_api.setup_intent_create(
         account=subscription.stripe_account_id,
         customer=subscription.stripe_customer_id,
@@ -238,11 +237,7 @@ def card_update_complete(*, subscription_id: int, setup_intent_id: str) -> str:
 
     Locks the subscription row while switching the card. Returns "paid", "failed" or
     "saved" (nothing was overdue)."""
-    from django.db import transaction
-
-    from payments import stripe as stripe_api
-
-    from . import billing
+    from . import billing  # billing imports this module (through outcomes)
 
     subscription = Subscription.objects.get(pk=subscription_id)
     try:
@@ -299,13 +294,47 @@ def authentication_pending(subscription: Subscription) -> BillingAttempt | None:
     return None
 
 
+@dataclass(frozen=True)
+class CardPageIntent:
+    """What the card-update page hands Stripe.js to confirm."""
+
+    mode: str  # "payment": the overdue charge to authenticate; "setup": save a new card
+    client_secret: str
+    publishable_key: str
+
+
+def card_page_intent(*, subscription: Subscription, outcome: str = "") -> CardPageIntent | None:
+    """The intent the card-update page confirms: the overdue PaymentIntent (re-fetched)
+    when the bank asked the buyer to authenticate it, else a new SetupIntent; None when
+    the page only shows the outcome ("paid", "saved"). Raises CardUpdateError with
+    Stripe's message for the buyer."""
+    pending = authentication_pending(subscription) if not outcome else None
+    try:
+        if pending is not None:
+            mode = "payment"
+            intent = stripe_api.payment_intent_retrieve(
+                account=subscription.stripe_account_id,
+                payment_intent_id=pending.payment_intent_id,
+            )
+        elif outcome not in ("paid", "saved"):
+            mode = "setup"
+            intent = card_update_start(subscription=subscription)
+        else:
+            return None
+    except stripe_api.StripeServiceError as exc:
+        raise CardUpdateError(exc.user_message) from None
+    return CardPageIntent(
+        mode=mode,
+        client_secret=intent["client_secret"],
+        publishable_key=stripe_api.publishable_key(),
+    )
+
+
 def authentication_complete(*, subscription_id: int, payment_intent_id: str) -> str:
     """The buyer confirmed the overdue intent on-session: re-fetch it and record the
     payment on its attempt (once; the webhook may race this). Returns "paid" or raises
     CardUpdateError with Stripe's message for the buyer."""
-    from payments import stripe as stripe_api
-
-    from . import billing
+    from . import billing  # billing imports this module (through outcomes)
 
     subscription = Subscription.objects.get(pk=subscription_id)
     attempt = (

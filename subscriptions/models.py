@@ -8,12 +8,11 @@ the billing run (subscriptions issue), which adds a BillingCycle per period; the
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db import models
 from django.db.models import Q
 
 from commerce.catalog.models import BillingFrequency, price_unit, schedule_phrase
+from commerce.documents.models import LineSnapshot
 from commerce.models import PortalOwned
 
 
@@ -113,29 +112,21 @@ class Subscription(PortalOwned):
         return max(0, self.term_periods - self.periods_billed)
 
 
-class SubscriptionItem(models.Model):
-    """A line of a subscription: a snapshot of the line the buyer paid, priced per period."""
+class SubscriptionItem(LineSnapshot):
+    """A line of a subscription: a snapshot of the line the buyer paid, priced per period.
+    The subscription holds the billing frequency and term; an item has no description."""
 
     portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="+")
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(
-        "catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    name = models.CharField(max_length=200)
-    sku = models.CharField(max_length=64, blank=True)
-    quantity = models.PositiveIntegerField(default=1)
-    unit_amount = models.BigIntegerField(help_text="Integer cents")
-    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    description = None  # type: ignore[assignment]
+    billing_frequency = None  # type: ignore[assignment]
+    term_periods = None  # type: ignore[assignment]
+    # Declared as the table was made: no help text.
     discount_amount = models.BigIntegerField(null=True, blank=True)
-    tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal(0))
     amount = models.BigIntegerField(help_text="Line total per period, integer cents")
-    position = models.PositiveIntegerField(default=0)
 
-    class Meta:
-        ordering = ["position", "id"]
-
-    def __str__(self) -> str:
-        return self.name
+    class Meta(LineSnapshot.Meta):
+        pass
 
 
 class SubscriptionSettings(PortalOwned):

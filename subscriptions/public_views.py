@@ -14,8 +14,6 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from payments import stripe as stripe_api
-
 from . import dunning
 
 
@@ -47,39 +45,19 @@ def card_update(request: HttpRequest, token: str) -> HttpResponse:
         "outcome": outcome,
         "token": token,
     }
-    pending = dunning.authentication_pending(subscription) if not outcome else None
-    if pending is not None:
-        # The bank wants the buyer to authenticate: confirm that same intent on-session.
-        try:
-            intent = stripe_api.payment_intent_retrieve(
-                account=subscription.stripe_account_id,
-                payment_intent_id=pending.payment_intent_id,
-            )
-        except stripe_api.StripeServiceError as exc:
-            return render(
-                request,
-                "public/problem.html",
-                {"portal": subscription.portal, "text": exc.user_message},
-            )
-        context.update(
-            mode="payment",
-            client_secret=intent["client_secret"],
-            publishable_key=stripe_api.publishable_key(),
-            stripe_js_url=settings.STRIPE_JS_URL,
-            done_url=reverse("subscriptions:card_update_done", args=[token]),
+    try:
+        intent = dunning.card_page_intent(subscription=subscription, outcome=outcome)
+    except dunning.CardUpdateError as exc:
+        return render(
+            request,
+            "public/problem.html",
+            {"portal": subscription.portal, "text": exc.user_message},
         )
-    elif outcome not in ("paid", "saved"):
-        try:
-            intent = dunning.card_update_start(subscription=subscription)
-        except stripe_api.StripeServiceError as exc:
-            return render(
-                request,
-                "public/problem.html",
-                {"portal": subscription.portal, "text": exc.user_message},
-            )
+    if intent is not None:
         context.update(
-            client_secret=intent["client_secret"],
-            publishable_key=stripe_api.publishable_key(),
+            mode=intent.mode,
+            client_secret=intent.client_secret,
+            publishable_key=intent.publishable_key,
             stripe_js_url=settings.STRIPE_JS_URL,
             done_url=reverse("subscriptions:card_update_done", args=[token]),
         )

@@ -12,7 +12,7 @@ from commerce.portals.access import for_portal, get_for_portal
 from commerce.portals.models import Portal
 from payments.models import Payment
 
-from .models import BillingAttempt, Subscription, SubscriptionEvent
+from .models import BillingAttempt, Subscription, SubscriptionEvent, SubscriptionItem
 
 PAGE_SIZE = 25
 
@@ -68,6 +68,11 @@ def subscription_for_detail(*, portal: Portal, pk: int) -> Subscription:
     return get_for_portal(
         Subscription.objects.select_related("contact").prefetch_related("items"), portal, pk=pk
     )
+
+
+def subscription_items(subscription: Subscription) -> list[SubscriptionItem]:
+    """The items of a subscription (prefetched by `subscription_for_detail`)."""
+    return list(subscription.items.all())
 
 
 def subscription_attempts(subscription: Subscription) -> list[BillingAttempt]:

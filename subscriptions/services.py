@@ -8,14 +8,29 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
 
-from commerce.catalog.models import FREQUENCY_INTERVALS, BillingFrequency
+from commerce import money
+from commerce.catalog.models import (
+    FREQUENCY_INTERVALS,
+    BillingFrequency,
+    Product,
+    is_recurring,
+    schedule_phrase,
+)
 from commerce.customers.models import Contact
+from commerce.notifications import send_templated_email
 from commerce.portals.models import Portal
+from commerce.pricing import Line, PricingError, price_line
+from payments import stripe as stripe_api
+from payments.checkout.start import ready_account_id
+from payments.models import Checkout
 
-from .models import Subscription, SubscriptionItem
+from .dunning import card_update_url
+from .models import Subscription, SubscriptionEvent, SubscriptionItem
 
 
 def period_start(start: date, frequency: str, index: int) -> date:
@@ -113,6 +128,57 @@ def subscription_create_paid_first_period(
     return subscription
 
 
+def subscriptions_create_for_checkout(
+    *, checkout: Checkout, contact: Contact, payment_intent: dict
+) -> None:
+    """The checkout's completion hook (registered in apps.py): one subscription per
+    recurring (frequency, term) group of the paid order, its first period paid, starting
+    today in the portal's time zone and billed next with the intent's card. Runs in the
+    completion's transaction, which holds the checkout's row lock."""
+    order = checkout.order
+    if not order.get("schedules"):
+        return
+    portal = checkout.portal
+    try:
+        today = timezone.localdate(timezone=ZoneInfo(portal.time_zone))
+    except (ValueError, KeyError):
+        today = timezone.localdate()
+    payment_method = payment_intent.get("payment_method")
+    if isinstance(payment_method, dict):
+        payment_method = payment_method.get("id")
+    lines = order["lines"]
+    for schedule in order["schedules"]:
+        items = [
+            NewItem(
+                name=lines[i]["name"],
+                sku=lines[i].get("sku", ""),
+                quantity=lines[i]["quantity"],
+                unit_amount=lines[i]["unit_amount"],
+                discount_percent=Decimal(lines[i]["discount_percent"])
+                if lines[i].get("discount_percent") is not None
+                else None,
+                discount_amount=lines[i].get("discount_amount"),
+                tax_rate=Decimal(lines[i].get("tax_rate") or "0"),
+                amount=lines[i]["total"],
+            )
+            for i in schedule["line_indexes"]
+        ]
+        subscription_create_paid_first_period(
+            portal=portal,
+            contact=contact,
+            billing_frequency=schedule["billing_frequency"],
+            term_periods=schedule["term_periods"],
+            start_date=today,
+            amount=schedule["amount"],
+            currency=checkout.currency,
+            items=items,
+            stripe_account_id=checkout.stripe_account_id,
+            stripe_customer_id=checkout.stripe_customer_id,
+            payment_method_id=payment_method or "",
+            source_checkout_id=checkout.pk,
+        )
+
+
 # --- Changes from the subscriptions tool ------------------------------------------------
 
 # A change this close to a charge could race the billing run; the buyer was also told.
@@ -149,10 +215,6 @@ def _locked(subscription_id: int, portal: Portal) -> Subscription:
 
 
 def _record_change(subscription: Subscription, *, kind: str, message: str, actor) -> None:
-    from commerce.notifications import send_templated_email
-
-    from .models import SubscriptionEvent
-
     SubscriptionEvent.objects.create(
         portal_id=subscription.portal_id,
         subscription=subscription,
@@ -178,8 +240,6 @@ def subscription_change(
     never interleaves with a charge); refuses within CHANGE_FREEZE_DAYS of a charge and
     while a billing attempt holds the subscription. Records the change in the timeline
     and e-mails the buyer after commit."""
-    from django.utils import timezone
-
     with transaction.atomic():
         subscription = _locked(subscription_id, portal)
         refusal = change_refusal(subscription, today=today)
@@ -251,9 +311,6 @@ def subscription_items_change(
 
     Locks the subscription row; same refusals as `subscription_change`. Records the
     change in the timeline and e-mails the buyer after commit."""
-    from commerce import money
-    from commerce.pricing import Line, PricingError, price_line
-
     with transaction.atomic():
         subscription = _locked(subscription_id, portal)
         refusal = change_refusal(subscription, today=today)
@@ -327,8 +384,6 @@ class ItemAddition:
 
 def _addition_line(subscription: Subscription, addition: ItemAddition) -> dict:
     """The snapshot fields of the new item, or raises ChangeRefused with the reason."""
-    from commerce.catalog.models import Product, schedule_phrase
-
     if not 1 <= addition.quantity <= 10_000:
         raise ChangeRefused("Enter a quantity from 1 to 10,000.")
     if addition.product_id is None:
@@ -381,9 +436,6 @@ def subscription_item_add(
 
     Locks the subscription row; same refusals as `subscription_change`. Records the
     change in the timeline and e-mails the buyer after commit."""
-    from commerce import money
-    from commerce.pricing import Line, PricingError, price_line
-
     with transaction.atomic():
         subscription = _locked(subscription_id, portal)
         refusal = change_refusal(subscription, today=today)
@@ -447,14 +499,6 @@ def subscription_create_manual(
     needed and e-mails the contact the secure card-update link instead, and the run
     charges once a card is saved. Calls Stripe before the transaction (customer and
     cards are read or created idempotently); records the creation in the timeline."""
-    from commerce.catalog.models import Product, is_recurring
-    from commerce.notifications import send_templated_email
-    from commerce.pricing import Line, PricingError, price_line
-    from payments import stripe as stripe_api
-    from payments.checkout.start import ready_account_id
-
-    from .models import SubscriptionEvent
-
     account = ready_account_id(portal)
     if account is None:
         raise ChangeRefused("The portal's Stripe account is not ready to take payments.")
@@ -527,8 +571,6 @@ def subscription_create_manual(
             actor=actor,
         )
         if not cards:
-            from .dunning import card_update_url
-
             send_templated_email(
                 to=[contact.email],
                 template="subscription_card_setup",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from commerce.portals.access import current_portal, has_permission, portal_view
+from commerce.portals.http import AuthenticatedHttpRequest
 
 from . import selectors, services
 from .billing import hub_now
@@ -52,7 +53,7 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view("subscriptions.edit")
-def subscription_new(request: HttpRequest) -> HttpResponse:
+def subscription_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     portal = current_portal(request)
     form = NewSubscriptionForm(
         request.POST or None, portal=portal, initial={"start_date": _today()}
@@ -95,7 +96,7 @@ def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @portal_view("subscriptions.edit")
-def subscription_change(request: HttpRequest, pk: int) -> HttpResponse:
+def subscription_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     portal = current_portal(request)
     subscription = selectors.subscription_for_detail(portal=portal, pk=pk)
     form = ChangeForm(request.POST)
@@ -119,14 +120,14 @@ def subscription_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @portal_view("subscriptions.edit")
-def subscription_items(request: HttpRequest, pk: int) -> HttpResponse:
+def subscription_items(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The items dialog (new quantities and prices, 0 removes) or, with
     `intent=add`, the "Add an item" dialog."""
     portal = current_portal(request)
     subscription = selectors.subscription_for_detail(portal=portal, pk=pk)
     if request.POST.get("intent") == "add":
         return _add_item(request, portal, subscription)
-    changes, errors = parse_item_changes(request.POST, subscription.items.all())
+    changes, errors = parse_item_changes(request.POST, selectors.subscription_items(subscription))
     if not request.POST.get("confirm"):
         errors.append("Tick the box to confirm the change.")
     if not errors:
@@ -146,7 +147,7 @@ def subscription_items(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, subscription, item_errors=errors, status=400)
 
 
-def _add_item(request: HttpRequest, portal, subscription) -> HttpResponse:
+def _add_item(request: AuthenticatedHttpRequest, portal, subscription) -> HttpResponse:
     form = AddItemForm(request.POST, portal=portal, currency=subscription.currency)
     if form.is_valid():
         try:
@@ -181,7 +182,7 @@ def _render_detail(
         "subscriptions/detail.html",
         {
             "subscription": subscription,
-            "items": list(subscription.items.all()),
+            "items": selectors.subscription_items(subscription),
             "attempts": attempts,
             "failed_attempts": [a for a in attempts if a.status in ("failed", "requires_action")],
             "payments": selectors.subscription_payments(subscription, attempts),

@@ -15,22 +15,14 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.support import require
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by
 # the test itself are still synchronous, so allow them.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
-
-
-def require(condition: bool, reason: str) -> None:
-    """Skip locally, fail under CI, when a real service the test needs is missing."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: required services must be present)", pytrace=False)
-    pytest.skip(reason)
 
 
 def _reachable(url: str, default_port: int) -> bool:
@@ -268,6 +260,29 @@ def stripe_hub(settings, fakestripe):
     settings.STRIPE_RETRY_BASE_SECONDS = 0.01
     settings.STRIPE_RETRY_MAX_SECONDS = 0.05
     return fakestripe
+
+
+@pytest.fixture
+def ready_account(stripe_hub, portal, super_admin):
+    """The portal's connected account in fakestripe, verified: Ready to transact."""
+    from payments.connect import services as accounts
+    from payments.connect.status import AccountStatus
+    from payments.models import StripeAccount
+
+    accounts.onboarding_start(
+        portal=portal,
+        user=super_admin,
+        ip="203.0.113.9",
+        confirmed_us=True,
+        accepted_terms=True,
+        return_url="http://hub.test/r/",
+        refresh_url="http://hub.test/f/",
+    )
+    account = StripeAccount.objects.get(portal=portal)
+    stripe_hub.verify_account(account.stripe_id)
+    account = accounts.account_refresh(account=account)
+    assert account.status == AccountStatus.READY
+    return account
 
 
 @pytest.fixture

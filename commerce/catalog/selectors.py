@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 
-from commerce.portals.access import for_portal
+from commerce.portals.access import for_portal, get_for_portal
 from commerce.portals.models import Portal
 
 from .models import Product
@@ -58,6 +58,11 @@ def product_list_page(
         not page.object_list and not for_portal(Product.objects.all(), portal).exists()
     )
     return ProductListing(page=page, library_is_empty=library_is_empty)
+
+
+def product_get(*, portal: Portal, pk: int) -> Product:
+    """One product of `portal`, archived or not; another portal's is a 404."""
+    return get_for_portal(Product.objects.all(), portal, pk=pk)
 
 
 def product_sku_owner(*, portal: Portal, sku: str, exclude_pk: int | None = None) -> Product | None:

@@ -12,12 +12,12 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from commerce.forms import submitted
-from commerce.portals.access import current_portal, get_for_portal, portal_view
+from commerce.portals.access import current_portal, portal_view
 
 from . import selectors, services
 from .csv_io import COLUMN_HELP, MAX_ROWS, write_products_csv
 from .forms import ProductFilterForm, ProductForm, ProductImportUploadForm
-from .models import BillingFrequency, Product
+from .models import BillingFrequency
 
 MAX_ERRORS_SHOWN = 200
 
@@ -42,7 +42,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 @portal_view("products.view")
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    product = get_for_portal(Product.objects.all(), request, pk=pk)
+    product = selectors.product_get(portal=current_portal(request), pk=pk)
     return render(request, "catalog/product_detail.html", {"product": product})
 
 
@@ -64,7 +64,7 @@ def product_create(request: HttpRequest) -> HttpResponse:
 @portal_view("products.edit")
 def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
     portal = current_portal(request)
-    product = get_for_portal(Product.objects.all(), portal, pk=pk)
+    product = selectors.product_get(portal=portal, pk=pk)
     form = ProductForm(*submitted(request), portal=portal, product=product)
     if request.method == "POST" and form.is_valid():
         try:
@@ -80,7 +80,7 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @portal_view("products.edit")
 def product_archive(request: HttpRequest, pk: int) -> HttpResponse:
-    product = get_for_portal(Product.objects.all(), request, pk=pk)
+    product = selectors.product_get(portal=current_portal(request), pk=pk)
     product = services.product_archive(product=product)
     messages.success(
         request,
@@ -93,7 +93,7 @@ def product_archive(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @portal_view("products.edit")
 def product_unarchive(request: HttpRequest, pk: int) -> HttpResponse:
-    product = get_for_portal(Product.objects.all(), request, pk=pk)
+    product = selectors.product_get(portal=current_portal(request), pk=pk)
     product = services.product_unarchive(product=product)
     messages.success(request, f"“{product.name}” is active again.")
     return redirect(product)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 
-from commerce.portals.access import for_portal
+from commerce.portals.access import for_portal, get_for_portal
 from commerce.portals.models import Portal
 
 from .models import Contact
@@ -32,6 +32,11 @@ def contact_list_page(
 ) -> Page:
     """One page of the contact list; a constant number of queries whatever its size."""
     return Paginator(contact_search(portal=portal, search=search), PAGE_SIZE).get_page(page_number)
+
+
+def contact_get(*, portal: Portal, pk: int) -> Contact:
+    """One contact of `portal`; another portal's is a 404."""
+    return get_for_portal(Contact.objects.all(), portal, pk=pk)
 
 
 def contact_with_email(

@@ -9,11 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from commerce.forms import submitted
-from commerce.portals.access import current_portal, get_for_portal, portal_view
+from commerce.portals.access import current_portal, portal_view
 
 from . import selectors, services
 from .forms import ContactForm, ContactSearchForm
-from .models import Contact
 
 
 @portal_view("contacts.view")
@@ -27,7 +26,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 @portal_view("contacts.view")
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = get_for_portal(Contact.objects.all(), request, pk=pk)
+    contact = selectors.contact_get(portal=current_portal(request), pk=pk)
     return render(request, "customers/contact_detail.html", {"contact": contact})
 
 
@@ -49,7 +48,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
 @portal_view("contacts.edit")
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     portal = current_portal(request)
-    contact = get_for_portal(Contact.objects.all(), portal, pk=pk)
+    contact = selectors.contact_get(portal=portal, pk=pk)
     form = ContactForm(*submitted(request), instance=contact, portal=portal)
     if request.method == "POST" and form.is_valid():
         try:

@@ -8,23 +8,20 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+
+from commerce.notifications import email_enqueue, render_templated_email
 
 from .models import Membership
 
 
 def send_templated_email(*, to: str, template: str, context: dict) -> None:
-    """Renders templates/emails/<template>_subject.txt, .txt and .html and sends them."""
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-    text = render_to_string(f"emails/{template}.txt", context)
-    html = render_to_string(f"emails/{template}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    """Renders templates/emails/<template>_subject.txt, .txt and .html and enqueues the
+    sending at once (the callers already run after commit)."""
+    subject, text, html = render_templated_email(template=template, context=context)
+    email_enqueue(to=[to], subject=subject, text=text, html=html)
 
 
 def invitation_url(membership: Membership) -> str:

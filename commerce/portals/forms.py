@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+
+from commerce.notifications import email_enqueue
 
 from .logos import ACCEPT, MAX_LOGO_BYTES, logo_content_type
 from .models import Portal, hex_colour
@@ -34,6 +39,30 @@ def time_zone_choices() -> list:
 
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(label="E-mail", max_length=254)
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's password reset, its e-mail sent by the mail task like every other one."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        email_enqueue(
+            to=[to_email],
+            subject="".join(render_to_string(subject_template_name, context).splitlines()),
+            text=render_to_string(email_template_name, context),
+            html=(
+                render_to_string(html_email_template_name, context)
+                if html_email_template_name
+                else ""
+            ),
+        )
 
 
 class PortalForm(forms.Form):

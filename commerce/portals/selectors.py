@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Lower
 
+from .access import get_for_portal
 from .models import Membership, Portal
 from .permissions import Role
 
@@ -23,6 +26,34 @@ def membership_list(*, portal: Portal) -> QuerySet[Membership]:
         .select_related("user", "invited_by")
         .order_by(_ROLE_ORDER, Lower("user__name"), Lower("user__email"))
     )
+
+
+def membership_get(*, portal: Portal, pk: int) -> Membership:
+    """One member of `portal` with their user; another portal's is a 404."""
+    return get_for_portal(Membership.objects.select_related("user", "portal"), portal, pk=pk)
+
+
+def user_membership(*, user_id: int, portal_id: int) -> Membership | None:
+    """The user's membership of that portal, or None when they are not a member."""
+    return (
+        Membership.objects.select_related("portal")
+        .filter(user_id=user_id, portal_id=portal_id)
+        .first()
+    )
+
+
+def invitation_membership(*, user_id: int, portal_public_id: UUID) -> Membership | None:
+    """The membership an invitation link names, with who sent it."""
+    return (
+        Membership.objects.select_related("portal", "invited_by")
+        .filter(user_id=user_id, portal__public_id=portal_public_id)
+        .first()
+    )
+
+
+def portal_with_logo(*, public_id: UUID) -> Portal | None:
+    """The portal of a public logo URL, with only its logo loaded."""
+    return Portal.objects.filter(public_id=public_id).only("logo", "logo_content_type").first()
 
 
 def membership_is_pending(membership: Membership) -> bool:

@@ -14,26 +14,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from payments.connect.services import payment_status
-from payments.connect.status import TONES
-from payments.webhooks.selectors import events_for_portal
-
 from . import selectors, services
 from .access import (
     current_membership,
     current_portal,
-    get_for_portal,
     has_permission,
     portal_view,
     require_permission,
 )
 from .forms import InviteForm, LogoForm, PortalForm, RoleForm, role_options, time_zone_label
+from .http import AuthenticatedHttpRequest
 from .logos import MAX_LOGO_BYTES
-from .models import Membership, Portal
+from .models import Membership
+from .settings_cards import settings_cards
 
 
 @portal_view("settings.view")
-def settings_index(request: HttpRequest) -> HttpResponse:
+def settings_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     portal = current_portal(request)
     return render(
         request,
@@ -41,25 +38,18 @@ def settings_index(request: HttpRequest) -> HttpResponse:
         {
             "team": selectors.team_summary(portal=portal),
             "time_zone": time_zone_label(portal.time_zone),
-            "stripe": _stripe_summary(portal),
-            "webhook_events": (
-                events_for_portal(portal).count() if has_permission(request, "webhooks.view") else 0
-            ),
+            # The Stripe connection and webhook events: the payments app registers them.
+            "cards": settings_cards(portal=portal, membership=request.membership),
             "tab": "index",
         },
     )
-
-
-def _stripe_summary(portal: Portal) -> dict[str, str]:
-    status = payment_status(portal)
-    return {"label": status.label, "tone": TONES[status]}
 
 
 # --- Portal & branding -------------------------------------------------------------
 
 
 def _portal_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     form: PortalForm | None = None,
     logo_form: LogoForm | None = None,
@@ -82,7 +72,7 @@ def _portal_page(
 
 
 @portal_view("settings.view")
-def portal_settings(request: HttpRequest) -> HttpResponse:
+def portal_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _portal_page(request)
     require_permission(request, "portal.edit")
@@ -100,7 +90,7 @@ def portal_settings(request: HttpRequest) -> HttpResponse:
 
 @portal_view("portal.edit")
 @require_POST
-def portal_logo_upload(request: HttpRequest) -> HttpResponse:
+def portal_logo_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     logo_form = LogoForm(request.POST, request.FILES)
     if logo_form.is_valid():
         try:
@@ -117,7 +107,7 @@ def portal_logo_upload(request: HttpRequest) -> HttpResponse:
 
 @portal_view("portal.edit")
 @require_POST
-def portal_logo_remove(request: HttpRequest) -> HttpResponse:
+def portal_logo_remove(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.portal_remove_logo(portal=current_portal(request))
     messages.success(request, "Logo removed. Your portal shows its initial instead.")
     return redirect("settings:portal")
@@ -127,7 +117,7 @@ def portal_logo_remove(request: HttpRequest) -> HttpResponse:
 def portal_logo(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Public: the logo shows on buyer pages and in e-mails too. Served from the
     database so a deployment needs no shared media volume."""
-    portal = Portal.objects.filter(public_id=public_id).only("logo", "logo_content_type").first()
+    portal = selectors.portal_with_logo(public_id=public_id)
     if portal is None or not portal.logo_content_type or portal.logo is None:
         raise Http404("No logo")
     response = HttpResponse(bytes(portal.logo), content_type=portal.logo_content_type)
@@ -141,7 +131,7 @@ def portal_logo(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 @portal_view("settings.view")
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: AuthenticatedHttpRequest) -> HttpResponse:
     portal = current_portal(request)
     members = [
         {"m": m, "pending": selectors.membership_is_pending(m)}
@@ -160,7 +150,7 @@ def team(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view("users.manage")
-def team_invite(request: HttpRequest) -> HttpResponse:
+def team_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -186,13 +176,13 @@ def team_invite(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _member(request: HttpRequest, pk: int) -> Membership:
-    return get_for_portal(Membership.objects.select_related("user", "portal"), request, pk=pk)
+def _member(request: AuthenticatedHttpRequest, pk: int) -> Membership:
+    return selectors.membership_get(portal=current_portal(request), pk=pk)
 
 
 @portal_view("users.manage")
 @require_POST
-def member_role(request: HttpRequest, pk: int) -> HttpResponse:
+def member_role(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     membership = _member(request, pk)
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -211,7 +201,7 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
 
 @portal_view("users.manage")
 @require_POST
-def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def member_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     membership = _member(request, pk)
     try:
         services.membership_remove(membership=membership)
@@ -227,7 +217,7 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @portal_view("users.manage")
 @require_POST
-def member_resend(request: HttpRequest, pk: int) -> HttpResponse:
+def member_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     membership = _member(request, pk)
     try:
         services.membership_resend_invitation(membership=membership)

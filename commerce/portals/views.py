@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from . import selectors
 from .forms import EmailAuthenticationForm
 from .middleware import SESSION_KEY
 from .models import Membership
@@ -29,9 +30,7 @@ def portal_switch(request: HttpRequest) -> HttpResponse:
         return redirect("login")
     wanted = str(request.POST.get("portal", ""))
     membership = (
-        Membership.objects.select_related("portal")
-        .filter(user_id=request.user.pk, portal_id=int(wanted))
-        .first()
+        selectors.user_membership(user_id=request.user.pk, portal_id=int(wanted))
         if wanted.isdigit()
         else None
     )
@@ -56,10 +55,8 @@ class InviteAcceptView(auth_views.PasswordResetConfirmView):
         user = getattr(self, "user", None)
         if user is None:
             return None
-        return (
-            Membership.objects.select_related("portal", "invited_by")
-            .filter(user=user, portal__public_id=self.kwargs["portal_id"])
-            .first()
+        return selectors.invitation_membership(
+            user_id=user.pk, portal_public_id=self.kwargs["portal_id"]
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -2,9 +2,10 @@
 portal's connected account, complete exactly once.
 
 Built once: payment links start it from their page (start.py); quotes and invoices
-from theirs, with the order they priced (documents.py). The server computes every amount (commerce/pricing.py) and charges
-exactly the frozen order's total; the browser only chooses quantities within the
-seller's limits.
+from theirs, with the order they priced (documents.py). What a checkout can pay for is
+registered by the apps above payments (payables.py). The server computes every amount
+(commerce/pricing.py) and charges exactly the frozen order's total; the browser only
+chooses quantities within the seller's limits.
 
 One PaymentIntent per checkout: its idempotency keys are derived from the checkout's
 public id and the version of the frozen order, and the checkout row is locked while
@@ -23,7 +24,12 @@ from payments.checkout.completion import (
     fetch_intent,
     receipt_path,
 )
-from payments.checkout.documents import Document, document_checkout_start, live_document_checkout
+from payments.checkout.documents import (
+    Document,
+    document_checkout_start,
+    live_document_checkout,
+    payable_checkout_start,
+)
 from payments.checkout.start import (
     LIVE_STATUSES,
     UNAVAILABLE_MESSAGES,
@@ -60,6 +66,7 @@ __all__ = [
     "live_document_checkout",
     "open_checkout_for_session",
     "order_for_link",
+    "payable_checkout_start",
     "payable_link_page_key",
     "public_link",
     "ready_account_id",

@@ -1,11 +1,10 @@
 """Finishing a checkout: the buyer's return, completion exactly once, failures, and
-what completion records (payment, contact, subscriptions, receipts)."""
+what completion records (payment, contact, receipts; the rest through the hooks the
+apps registered in payables.py: subscriptions, the quote or invoice paid)."""
 
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,9 +17,9 @@ from commerce.customers.models import ADDRESS_PARTS, Contact
 from commerce.notifications import notify_portal, send_templated_email
 from commerce.portals.models import Portal
 from payments import stripe as stripe_api
+from payments.checkout.payables import COMPLETION_HOOKS, payable_for
 from payments.checkout.start import IntentMismatch
 from payments.models import Checkout, Payment
-from subscriptions.services import NewItem, subscription_create_paid_first_period
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +70,10 @@ def _check_intent(checkout: Checkout, intent: dict) -> None:
 
 def checkout_complete(*, checkout_id: int, payment_intent: dict) -> Checkout:
     """Records a paid checkout once: the Payment, the Contact (created or updated, with
-    its Stripe customer), one Subscription per recurring (frequency, term) group
-    starting today, the link's use or the quote / invoice paid; e-mails the receipt and the portal after commit.
+    its Stripe customer); then, in this transaction, the registered completion hooks
+    (subscriptions: one Subscription per recurring (frequency, term) group starting
+    today) and the `on_paid` hook of the checkout's payable (the link's use, the quote or
+    invoice paid); e-mails the receipt and the portal after commit.
 
     `payment_intent` is the intent as just fetched from Stripe (latest_charge expanded).
     Locks the checkout row; a second call (return page and webhook racing) finds it
@@ -99,8 +100,9 @@ def checkout_complete(*, checkout_id: int, payment_intent: dict) -> Checkout:
         portal = checkout.portal
         contact = _contact_upsert(checkout)
         payment = _payment_record(checkout, payment_intent, contact, now)
-        _subscriptions_create(checkout, contact, payment_intent)
-        _document_paid(checkout, payment)
+        for hook in COMPLETION_HOOKS:
+            hook(checkout=checkout, contact=contact, payment_intent=payment_intent)
+        payable_for(checkout.source).on_paid(checkout=checkout, payment=payment)
         checkout.status = Checkout.Status.SUCCEEDED
         checkout.contact = contact
         checkout.completed_at = now
@@ -217,65 +219,9 @@ def _payment_record(checkout: Checkout, intent: dict, contact: Contact, now) -> 
         return payment
 
 
-def _subscriptions_create(checkout: Checkout, contact: Contact, intent: dict) -> None:
-    order = checkout.order
-    if not order.get("schedules"):
-        return
-    portal = checkout.portal
-    try:
-        today = timezone.localdate(timezone=ZoneInfo(portal.time_zone))
-    except (ValueError, KeyError):
-        today = timezone.localdate()
-    payment_method = intent.get("payment_method")
-    if isinstance(payment_method, dict):
-        payment_method = payment_method.get("id")
-    lines = order["lines"]
-    for schedule in order["schedules"]:
-        items = [
-            NewItem(
-                name=lines[i]["name"],
-                sku=lines[i].get("sku", ""),
-                quantity=lines[i]["quantity"],
-                unit_amount=lines[i]["unit_amount"],
-                discount_percent=Decimal(lines[i]["discount_percent"])
-                if lines[i].get("discount_percent") is not None
-                else None,
-                discount_amount=lines[i].get("discount_amount"),
-                tax_rate=Decimal(lines[i].get("tax_rate") or "0"),
-                amount=lines[i]["total"],
-            )
-            for i in schedule["line_indexes"]
-        ]
-        subscription_create_paid_first_period(
-            portal=portal,
-            contact=contact,
-            billing_frequency=schedule["billing_frequency"],
-            term_periods=schedule["term_periods"],
-            start_date=today,
-            amount=schedule["amount"],
-            currency=checkout.currency,
-            items=items,
-            stripe_account_id=checkout.stripe_account_id,
-            stripe_customer_id=checkout.stripe_customer_id,
-            payment_method_id=payment_method or "",
-            source_checkout_id=checkout.pk,
-        )
-
-
-def _document_paid(checkout: Checkout, payment: Payment) -> None:
-    """Tells the quote or invoice it was paid, in the completion's transaction (their
-    services lock the document and are idempotent for the same payment)."""
-    if not checkout.document_id:
-        return
-    # The documents' apps build on payments, not the other way round: imported here.
-    if checkout.source == "quote":
-        from quotes.payment import quote_checkout_paid
-
-        quote_checkout_paid(checkout=checkout, payment=payment)
-    elif checkout.source == "invoice":
-        from invoices.payment import invoice_checkout_paid
-
-        invoice_checkout_paid(checkout=checkout, payment=payment)
+def link_checkout_paid(*, checkout: Checkout, payment: Payment) -> None:
+    """A payment link's `on_paid`: its use is the paid checkout itself (counted by
+    links.services.link_unavailable_reason), so there is nothing more to record."""
 
 
 def receipt_path(checkout: Checkout) -> str:

@@ -1,11 +1,13 @@
 """Paying a document (a quote or an invoice) through the same hosted checkout as a
 payment link.
 
-The document's app prices it and says who pays (`Document`); this module keeps one
-checkout in progress per document, whichever browser or tab opens it (a unique
-constraint on the live checkouts of a document), and gives it its one PaymentIntent
-through the same `_ensure_intent` as links: the same idempotency keys, the same frozen
-order check at completion. Completion tells the document's app (`completion.py`).
+The document's app registers its payable (payables.py) with a `describe` hook that
+checks the document can be paid and prices it, says who pays and where to go back
+(`Document`); `payable_checkout_start` calls it, then keeps one checkout in progress per
+document, whichever browser or tab opens it (a unique constraint on the live checkouts
+of a document), and gives it its one PaymentIntent through the same `_ensure_intent` as
+links: the same idempotency keys, the same frozen order check at completion. Completion
+calls the payable's `on_paid` (`completion.py`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.db import IntegrityError, transaction
 from commerce import money
 from commerce.customers import services as contact_services
 from commerce.portals.models import Portal
+from payments.checkout.payables import DOCUMENT_SOURCES, payable_for
 from payments.checkout.start import (
     LIVE_STATUSES,
     Buyer,
@@ -28,8 +31,6 @@ from payments.checkout.start import (
 )
 from payments.links.services import MINIMUM_CHARGE
 from payments.models import Checkout
-
-DOCUMENT_SOURCES = ("quote", "invoice")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,20 @@ def live_document_checkout(*, source: str, document_id: int) -> Checkout | None:
         .select_related("portal")
         .first()
     )
+
+
+def payable_checkout_start(*, source: str, document: Any, **options: Any) -> Checkout:
+    """Starts paying `document` (as its app loaded it) through the payable registered for
+    `source`: its `describe` hook checks the document can be paid now (raising its app's
+    error, worded for the buyer) and describes it with `options` (an invoice's part
+    amount); then `document_checkout_start`."""
+    payable = payable_for(source)
+    if payable.describe is None:
+        raise ValueError(f"checkout source {source!r} is not paid as a document")
+    described = payable.describe(document, **options)
+    if described.source != source:
+        raise ValueError(f"the {source} payable described a {described.source!r}")
+    return document_checkout_start(document=described)
 
 
 def document_checkout_start(*, document: Document) -> Checkout:

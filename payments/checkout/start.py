@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -103,6 +104,14 @@ def payable_link_page_key(slug: str) -> str | None:
     equivalent ORM query costs more than running it. The key changes whenever the link
     (its `updated_at`) or the portal's branding changes.
     """
+    row = fetch_one(*payable_link_query(slug))
+    return None if row is None else payable_link_page_key_of(row)
+
+
+def payable_link_query(slug: str) -> tuple[str, list[Any]]:
+    """payable_link_page_key's SQL and parameters: one row (the link's id first, then
+    what its key is made of) when the link takes payments now. The page of a buyer with
+    a session reads it with their checkout in the same query (checkout/selectors.py)."""
     link_table = PaymentLink._meta.db_table
     portal_table = Portal._meta.db_table
     account_table = StripeAccount._meta.db_table
@@ -132,9 +141,11 @@ def payable_link_page_key(slug: str) -> str | None:
         *(status.value for status in LIVE_STATUSES),
         now,
     ]
-    row = fetch_one(sql, params)
-    if row is None:
-        return None
+    return sql, params
+
+
+def payable_link_page_key_of(row: Sequence[Any]) -> str:
+    """The page key of a row of payable_link_query."""
     digest = hashlib.sha256("|".join(str(v) for v in row[1:]).encode()).hexdigest()[:24]
     return f"checkout-page:v1:{row[0]}:{digest}"
 

@@ -7,25 +7,28 @@ a traceback: every refusal is a page or a message written for them.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 
 from commerce.catalog.models import schedule_phrase
 from payments import checkout as checkout_service
 from payments import stripe as stripe_api
-from payments.checkout import Buyer, CheckoutError, LinkUnavailable, NotAcceptingPayments
-from payments.checkout.documents import DOCUMENT_SOURCES
-from payments.links.forms import CheckoutForm
+from payments.checkout import Buyer, CheckoutError, LinkUnavailable, NotAcceptingPayments, selectors
+from payments.checkout.selectors import OpenCheckout
+from payments.links.forms import CheckoutForm, FieldSpec, field_rows
 from payments.links.services import Unavailable, link_unavailable_reason
 from payments.models import Checkout, PaymentLink
 
@@ -99,7 +102,7 @@ def order_summary(order: dict) -> dict:
     return {**order, "lines": lines}
 
 
-def _initial(checkout: Checkout | None) -> dict:
+def _initial(checkout: Checkout | OpenCheckout | None) -> dict:
     if checkout is None:
         return {}
     initial = {"email": checkout.email, "name": checkout.name, "phone": checkout.phone}
@@ -112,113 +115,233 @@ def _initial(checkout: Checkout | None) -> dict:
     return initial
 
 
-# The first step of the page is the same for every new buyer of an unlimited link: it is
-# rendered once per version of the link and of the portal's branding, and served with
-# the request's own CSRF token put in. Limited links, returning buyers (an open
-# checkout) and POSTs always take the full path.
+# --- A payment link's page -----------------------------------------------------------
+# Most of the page is the same for every buyer of a version of the link: the shell
+# (branding, title, the seller's text), the summary of the seller's order and how the
+# details form writes its fields. Those parts are rendered once per process and kept
+# in the page cache under payable_link_page_key, whose key changes with the link and
+# the portal's branding; only the step (the details form, or the card step of a buyer
+# who is paying) is rendered per request. The whole first step a new buyer of a link
+# that takes payments gets is cached too, and served with the request's own CSRF token
+# put in. POSTs, and links that cannot take a payment right now, take the full path.
 PAGE_CACHE_SECONDS = 300
 _CSRF_PLACEHOLDER = "csrf0placeholder0token"
+_SLOTS = ("summary", "step")
 
 
-def _details_page(request: HttpRequest, link: PaymentLink, cache_key: str | None) -> HttpResponse:
-    prefetch_related_objects([link], "lines")
-    context = {
-        "portal": link.portal,
-        "link": link,
-        "form": CheckoutForm(link=link),
-        "order": order_summary(checkout_service.order_for_link(link)),
-        "checkout": None,
-        "csrf_token": _CSRF_PLACEHOLDER,
-    }
-    page = render_to_string("public/checkout.html", context, request=request)
-    if cache_key:
-        caches["pages"].set(cache_key, page, PAGE_CACHE_SECONDS)
+@dataclass(frozen=True)
+class LinkPage:
+    """The parts of a link's page that are the same for every buyer (see above)."""
+
+    shells: dict[bool, tuple[str, ...]]  # paying or not: the page around its slots
+    summary: str  # the seller's order
+    order_json: str  # ...as frozen, to recognise a buyer's order that is the same
+    fields: tuple[FieldSpec, ...]
+    accent_colour: str
+
+
+def _slot(name: str) -> SafeString:
+    return mark_safe(f"<!--slot:{name}-->")  # noqa: S308 (a constant)
+
+
+def _shell(link: PaymentLink, *, paying: bool) -> tuple[str, ...]:
+    page: str = render_to_string(
+        "public/checkout.html",
+        {
+            "portal": link.portal,
+            "link": link,
+            "paying": paying,
+            "stripe_js_url": settings.STRIPE_JS_URL,
+            **{name: _slot(name) for name in _SLOTS},
+        },
+    )
+    parts = []
+    for name in _SLOTS:
+        before, _, page = page.partition(_slot(name))
+        parts.append(before)
+    return (*parts, page)
+
+
+def _link_page(link: PaymentLink) -> LinkPage:
+    order = checkout_service.order_for_link(link)
+    return LinkPage(
+        shells={paying: _shell(link, paying=paying) for paying in (False, True)},
+        summary=render_to_string("public/_summary.html", {"order": order_summary(order)}),
+        order_json=_order_json(order),
+        fields=CheckoutForm(link=link).field_specs(),
+        accent_colour=link.portal.accent_colour,
+    )
+
+
+def _order_json(order: dict) -> str:
+    # The summary shows no buyer's e-mail: an order that differs only there looks the same.
+    return json.dumps({k: v for k, v in order.items() if k != "customer_email"}, sort_keys=True)
+
+
+def _parts_key(page_key: str) -> str:
+    return f"{page_key}:parts"
+
+
+def _compose(parts: LinkPage, *, paying: bool, summary: str, step: str) -> str:
+    shell = parts.shells[paying]
+    return "".join((shell[0], summary, shell[1], step, shell[2]))
+
+
+def _details_step(
+    *,
+    rows: dict[str, list[dict[str, Any]]],
+    csrf_token: str,
+    error: str = "",
+    form: CheckoutForm | None = None,
+) -> str:
+    return render_to_string(
+        "public/_details_form.html",
+        {
+            "rows": rows,
+            "csrf_token": csrf_token,
+            "error": error,
+            "non_field_errors": form.non_field_errors() if form is not None else (),
+            "has_errors": bool(form is not None and form.errors),
+        },
+    )
+
+
+def _buyer_page(
+    request: HttpRequest, slug: str, parts: LinkPage, own: Checkout | OpenCheckout | None
+) -> HttpResponse:
+    """A buyer with a session: their details form, filled in from their open checkout,
+    or the card step once it has a PaymentIntent (unless they asked to edit)."""
+    if own is not None and own.client_secret and not request.GET.get("edit"):
+        summary = (
+            parts.summary
+            if _order_json(own.order) == parts.order_json
+            else render_to_string("public/_summary.html", {"order": order_summary(own.order)})
+        )
+        return_url = request.build_absolute_uri(
+            reverse("public:checkout_return", args=[slug]) + f"?checkout={own.public_id}"
+        )
+        step: str = render_to_string(
+            "public/_card_step.html",
+            {
+                "checkout": own,
+                "portal": {"accent_colour": parts.accent_colour},
+                "publishable_key": stripe_api.publishable_key(),
+                "return_url": return_url,
+                "edit_url": "?edit=1",
+            },
+        )
+        return HttpResponse(_compose(parts, paying=True, summary=summary, step=step))
+    rows = field_rows(parts.fields, values=_initial(own))
+    step = _details_step(rows=rows, csrf_token=get_token(request))
+    return HttpResponse(_compose(parts, paying=False, summary=parts.summary, step=step))
+
+
+def _new_buyer_page(parts: LinkPage) -> str:
+    """The first step every new buyer gets, with a placeholder for the CSRF token."""
+    step = _details_step(rows=field_rows(parts.fields, values={}), csrf_token=_CSRF_PLACEHOLDER)
+    return _compose(parts, paying=False, summary=parts.summary, step=step)
+
+
+def _with_token(request: HttpRequest, page: str) -> HttpResponse:
     return HttpResponse(page.replace(_CSRF_PLACEHOLDER, get_token(request)))
 
 
-@never_cache
-def checkout_page(request: HttpRequest, slug: str) -> HttpResponse:
-    cache_key = None
-    if request.method != "POST" and not _session_key(request):
-        cache_key = checkout_service.payable_link_page_key(slug)
-        page = caches["pages"].get(cache_key) if cache_key else None
-        if page is not None:
-            return HttpResponse(page.replace(_CSRF_PLACEHOLDER, get_token(request)))
-    link = checkout_service.public_link(slug)
-    if link is None:
-        return _not_found(request)
-    own = checkout_service.open_checkout_for_session(link=link, session_key=_session_key(request))
+def _refusal(
+    request: HttpRequest, link: PaymentLink, own: Checkout | OpenCheckout | None
+) -> HttpResponse | None:
     reason = link_unavailable_reason(link, exclude_checkout_id=own.pk if own else None)
     if reason is not None:
         return _unavailable(request, link, reason)
     if not link.portal_ready:  # type: ignore[attr-defined]
         return render(request, "public/not_accepting.html", {"portal": link.portal})
-    if request.method != "POST" and own is None:
-        return _details_page(request, link, cache_key)
+    return None
 
-    prefetch_related_objects([link], "lines")
-    error = ""
+
+@never_cache
+def checkout_page(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
-        form = CheckoutForm(request.POST, link=link)
-        if form.is_valid():
-            buyer = Buyer(
-                email=form.cleaned_data["email"],
-                name=form.cleaned_data["name"],
-                phone=form.cleaned_data.get("phone", ""),
-                billing_address=form.address("billing"),
-                shipping_address=form.address("shipping"),
-            )
-            try:
-                checkout_service.checkout_start(
-                    link=link,
-                    session_key=_ensure_session(request),
-                    buyer=buyer,
-                    quantities=form.quantities(),
-                )
-            except LinkUnavailable as exc:
-                return _unavailable(request, link, exc.reason)
-            except NotAcceptingPayments:
-                return render(request, "public/not_accepting.html", {"portal": link.portal})
-            except CheckoutError as exc:
-                error = exc.user_message
-            except stripe_api.StripeServiceError as exc:
-                log.warning("checkout start failed for link %s: %s", link.pk, exc)
-                error = exc.user_message
-            else:
-                # 303: the reload of the next page is a GET, never a second POST.
-                response = HttpResponseRedirect(
-                    reverse("public:checkout", args=[slug]) + "#payment"
-                )
-                response.status_code = 303
-                return response
-    else:
-        form = CheckoutForm(initial=_initial(own), link=link)
+        return _details_submitted(request, slug)
+    session_key = _session_key(request)
+    buyer = selectors.link_page_buyer(slug=slug, session_key=session_key)
+    pages = caches["pages"]
+    if buyer.page_key is not None:
+        if not session_key:
+            page = pages.get(buyer.page_key)
+            if page is not None:
+                return _with_token(request, page)
+        parts = pages.get(_parts_key(buyer.page_key))
+        if parts is not None:
+            if not session_key:
+                page = _new_buyer_page(parts)
+                pages.set(buyer.page_key, page, PAGE_CACHE_SECONDS)
+                return _with_token(request, page)
+            return _buyer_page(request, slug, parts, buyer.checkout)
 
-    paying = (
-        request.method != "POST"
-        and own is not None
-        and bool(own.client_secret)
-        and not request.GET.get("edit")
-    )
-    order = own.order if paying and own else checkout_service.order_for_link(link)
-    context = {
-        "portal": link.portal,
-        "link": link,
-        "form": form,
-        "error": error,
-        "order": order_summary(order),
-        "checkout": own if paying else None,
-    }
-    status = 400 if form.errors or error else 200
-    if paying and own:
-        context.update(
-            stripe_js_url=settings.STRIPE_JS_URL,
-            publishable_key=stripe_api.publishable_key(),
-            return_url=request.build_absolute_uri(
-                reverse("public:checkout_return", args=[slug]) + f"?checkout={own.public_id}"
-            ),
+    # The full path: says why the link can't be paid, or renders (and caches) its parts.
+    link = selectors.link_with_lines(slug=slug)
+    if link is None:
+        return _not_found(request)
+    refusal = _refusal(request, link, buyer.checkout)
+    if refusal is not None:
+        return refusal
+    parts = _link_page(link)
+    if buyer.page_key is not None:
+        pages.set(_parts_key(buyer.page_key), parts, PAGE_CACHE_SECONDS)
+    if not session_key:
+        page = _new_buyer_page(parts)
+        if buyer.page_key is not None:
+            pages.set(buyer.page_key, page, PAGE_CACHE_SECONDS)
+        return _with_token(request, page)
+    return _buyer_page(request, slug, parts, buyer.checkout)
+
+
+def _details_submitted(request: HttpRequest, slug: str) -> HttpResponse:
+    link = selectors.link_with_lines(slug=slug)
+    if link is None:
+        return _not_found(request)
+    own = selectors.checkout_open_for_buyer(slug=slug, session_key=_session_key(request))
+    refusal = _refusal(request, link, own)
+    if refusal is not None:
+        return refusal
+    error = ""
+    form = CheckoutForm(request.POST, link=link)
+    if form.is_valid():
+        buyer = Buyer(
+            email=form.cleaned_data["email"],
+            name=form.cleaned_data["name"],
+            phone=form.cleaned_data.get("phone", ""),
+            billing_address=form.address("billing"),
+            shipping_address=form.address("shipping"),
         )
-    return render(request, "public/checkout.html", context, status=status)
+        try:
+            checkout_service.checkout_start(
+                link=link,
+                session_key=_ensure_session(request),
+                buyer=buyer,
+                quantities=form.quantities(),
+            )
+        except LinkUnavailable as exc:
+            return _unavailable(request, link, exc.reason)
+        except NotAcceptingPayments:
+            return render(request, "public/not_accepting.html", {"portal": link.portal})
+        except CheckoutError as exc:
+            error = exc.user_message
+        except stripe_api.StripeServiceError as exc:
+            log.warning("checkout start failed for link %s: %s", link.pk, exc)
+            error = exc.user_message
+        else:
+            # 303: the reload of the next page is a GET, never a second POST.
+            response = HttpResponseRedirect(reverse("public:checkout", args=[slug]) + "#payment")
+            response.status_code = 303
+            return response
+    parts = _link_page(link)
+    step = _details_step(
+        rows=form.field_rows(), csrf_token=get_token(request), error=error, form=form
+    )
+    return HttpResponse(
+        _compose(parts, paying=False, summary=parts.summary, step=step),
+        status=400 if form.errors or error else 200,
+    )
 
 
 def sync_on_return(
@@ -257,14 +380,7 @@ def sync_on_return(
 @never_cache
 def checkout_return(request: HttpRequest, slug: str) -> HttpResponse:
     public_id = _uuid_or_none(request.GET.get("checkout"))
-    checkout = (
-        Checkout.objects.select_related("portal", "payment_link")
-        .defer("portal__logo")
-        .filter(payment_link__slug=slug, public_id=public_id)
-        .first()
-        if public_id
-        else None
-    )
+    checkout = selectors.checkout_of_link(slug=slug, public_id=public_id) if public_id else None
     if checkout is None:
         return _not_found(request)
     checkout, problem = sync_on_return(request, checkout)
@@ -284,18 +400,10 @@ def _uuid_or_none(value: str | None) -> str | None:
 
 @never_cache
 def receipt(request: HttpRequest, public_id: str) -> HttpResponse:
-    checkout = (
-        Checkout.objects.select_related("portal", "payment_link")
-        .defer("portal__logo")
-        .filter(public_id=public_id)
-        .first()
-    )
-    if checkout is None or checkout.status not in (
-        Checkout.Status.SUCCEEDED,
-        Checkout.Status.PROCESSING,
-    ):
+    paid = selectors.checkout_paid(public_id=public_id)
+    if paid is None:
         return _not_found(request)
-    payment = checkout.payments.order_by("-created_at").first()
+    checkout, payment = paid
     return render(
         request,
         "public/receipt.html",
@@ -314,12 +422,7 @@ def receipt(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _document_checkout(public_id: str) -> Checkout:
-    checkout = (
-        Checkout.objects.select_related("portal")
-        .defer("portal__logo")
-        .filter(public_id=public_id, source__in=DOCUMENT_SOURCES)
-        .first()
-    )
+    checkout = selectors.checkout_of_document(public_id=public_id)
     if checkout is None:
         raise Http404("Not found")
     return checkout

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -40,6 +41,16 @@ def account_for_portal(portal: Portal) -> StripeAccount | None:
 def payment_status(portal: Portal) -> AccountStatus:
     account = account_for_portal(portal)
     return AccountStatus(account.status) if account else AccountStatus.NOT_CONNECTED
+
+
+def connection_context(*, portal: Portal) -> dict[str, Any]:
+    """What every payments page shows about the connection: the portal's account
+    (`stripe_account`, None before the first) and its readiness (`stripe_status`)."""
+    account = account_for_portal(portal)
+    return {
+        "stripe_account": account,
+        "stripe_status": AccountStatus(account.status) if account else AccountStatus.NOT_CONNECTED,
+    }
 
 
 def portal_can_accept_payments(portal: Portal) -> bool:
@@ -175,9 +186,11 @@ def account_refresh(*, account: StripeAccount) -> StripeAccount:
     try:
         payload = stripe_api.account_retrieve(account.stripe_id)
     except stripe_api.AccountInvalid:
-        # The seam has marked it Disconnected.
-        account.refresh_from_db()
-        return account
+        # The seam's hook has enqueued the same disconnection; this caller shows it now.
+        marked = account_mark_disconnected_by_stripe(
+            stripe_id=account.stripe_id, reason=ACCOUNT_INVALID_REASON
+        )
+        return marked or account
     with transaction.atomic():
         locked = StripeAccount.objects.select_for_update().get(pk=account.pk)
         if locked.revoked:
@@ -214,6 +227,9 @@ def account_disconnect(*, portal: Portal, user: User) -> StripeAccount:
         account.recompute_status()
         account.save()
     return account
+
+
+ACCOUNT_INVALID_REASON = "Stripe answered account_invalid"
 
 
 def account_mark_disconnected_by_stripe(*, stripe_id: str, reason: str) -> StripeAccount | None:

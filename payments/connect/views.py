@@ -9,18 +9,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commerce.portals.access import current_portal, portal_view
+from commerce.portals.http import AuthenticatedHttpRequest
 from payments import stripe as stripe_api
 from payments.connect import services as accounts
 from payments.connect.forms import ConnectForm
-from payments.connect.status import AccountStatus
-
-
-def status_context(request: HttpRequest) -> dict:
-    account = accounts.account_for_portal(current_portal(request))
-    return {
-        "stripe_account": account,
-        "stripe_status": AccountStatus(account.status) if account else AccountStatus.NOT_CONNECTED,
-    }
 
 
 def _onboarding_urls(request: HttpRequest) -> dict[str, str]:
@@ -32,7 +24,7 @@ def _onboarding_urls(request: HttpRequest) -> dict[str, str]:
 
 @portal_view("settings.view")
 def settings_page(request: HttpRequest) -> HttpResponse:
-    context = status_context(request)
+    context = accounts.connection_context(portal=current_portal(request))
     context["form"] = ConnectForm()
     context["panel_open"] = request.GET.get("connect") == "1"
     context["show_guide"] = request.GET.get("returned") == "1"
@@ -41,16 +33,16 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @portal_view("stripe.connect")
-def connect(request: HttpRequest) -> HttpResponse:
+def connect(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ConnectForm(request.POST)
     if not form.is_valid():
-        context = status_context(request)
+        context = accounts.connection_context(portal=current_portal(request))
         context.update(form=form, panel_open=True)
         return render(request, "payments/settings.html", context, status=400)
     try:
         url = accounts.onboarding_start(
             portal=current_portal(request),
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             ip=request.META.get("REMOTE_ADDR"),
             confirmed_us=form.cleaned_data["confirm_us"],
             accepted_terms=form.cleaned_data["accept_terms"],
@@ -78,11 +70,10 @@ def onboarding_return(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view("settings.view")
-def onboarding_refresh(request: HttpRequest) -> HttpResponse:
+def onboarding_refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
     """refresh_url: the link expired or was used; make a new one and go again."""
-    membership = request.membership  # type: ignore[attr-defined]
     account = accounts.account_for_portal(current_portal(request))
-    if account is None or account.is_disconnected or not membership.can("stripe.connect"):
+    if account is None or account.is_disconnected or not request.membership.can("stripe.connect"):
         messages.info(request, "That onboarding link has expired.")
         return redirect("payments:settings")
     return _to_new_link(request, account)
@@ -109,9 +100,9 @@ def _to_new_link(request: HttpRequest, account) -> HttpResponse:
 
 @require_POST
 @portal_view("stripe.connect")
-def disconnect(request: HttpRequest) -> HttpResponse:
+def disconnect(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
-        accounts.account_disconnect(portal=current_portal(request), user=request.user)  # type: ignore[arg-type]
+        accounts.account_disconnect(portal=current_portal(request), user=request.user)
     except accounts.ConnectError as exc:
         messages.error(request, str(exc))
     else:
@@ -124,4 +115,6 @@ def disconnect(request: HttpRequest) -> HttpResponse:
 
 @portal_view("settings.view")
 def guide(request: HttpRequest) -> HttpResponse:
-    return render(request, "payments/guide.html", status_context(request))
+    return render(
+        request, "payments/guide.html", accounts.connection_context(portal=current_portal(request))
+    )

@@ -20,23 +20,21 @@ one transaction, so a crash resumes after the last page applied. Re-applying a p
 writes nothing (rows are only written when a value changes), so runs are idempotent.
 Late arrivals: the next run starts `OVERLAP_SECONDS` before the newest transaction seen.
 Idle accounts cost nothing: `accounts_due` picks accounts with activity in one query.
-Request budget: every Stripe request of the sync (and of repair) first takes a token
-from a per-process bucket at `settings.FEE_SYNC_REQUESTS_PER_SECOND`.
+Request budget: every Stripe request of the sync (and of repair) first waits for the
+fee sync's budget in the seam's rate limiter (`STRIPE_BUDGET`, per worker process, at
+`settings.FEE_SYNC_REQUESTS_PER_SECOND`).
 Health (payments waiting, mismatches) and repair live in payments/fee_checks.py.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, Model, OuterRef, Q, Sum
 from django.utils import timezone
@@ -68,62 +66,20 @@ DISPUTE_TYPES = frozenset({"adjustment", "dispute", "dispute_reversal"})
 
 # --- The Stripe request budget ---------------------------------------------------------
 
-
-class RequestBudget:
-    """A token bucket: `rate` requests per second on average, at most `burst` at once
-    (the same as the rate unless given). Thread-safe; `take` sleeps until a token is free.
-    """
-
-    def __init__(self, rate: float, burst: float | None = None) -> None:
-        self.rate = rate
-        self.capacity = burst if burst is not None else rate
-        self.tokens = self.capacity
-        self.updated = time.monotonic()
-        self.lock = threading.Lock()
-
-    def take(self) -> None:
-        with self.lock:
-            while True:
-                now = time.monotonic()
-                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-                self.updated = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return
-                time.sleep((1 - self.tokens) / self.rate)
-
-
 # Stripe limits requests per account and per platform (docs.stripe.com/rate-limits:
-# 100/s live, 25/s test) and asks background jobs to keep to a share of it. The seam has
-# no shared limiter, so fee sync keeps its own bucket per process, at
-# settings.FEE_SYNC_REQUESTS_PER_SECOND (environment variable of the same name, default
-# 20, 0 for none) with a burst of the same size. Each worker process has its own bucket:
-# set the rate so that their sum stays under Stripe's limit. The seam still retries a 429.
-budget: RequestBudget | None = None  # set by hand (tests, a bench): wins over the setting
-_configured: RequestBudget | None = None
-_configured_lock = threading.Lock()
-
-
-def request_budget() -> RequestBudget | None:
-    """The bucket the fee sync takes from: `budget` if set, else the process's bucket at
-    the configured rate (made anew when the setting changes); None when it is 0."""
-    global _configured
-    if budget is not None:
-        return budget
-    rate = float(settings.FEE_SYNC_REQUESTS_PER_SECOND)
-    if rate <= 0:
-        return None
-    with _configured_lock:
-        if _configured is None or _configured.rate != rate:
-            _configured = RequestBudget(rate)
-        return _configured
+# 100/s live, 25/s test) and asks background jobs to keep to a share of it. Every
+# request of the sync (and of repair) first waits for this budget: FEE_SYNC_REQUESTS_PER_SECOND
+# (default 20, 0 for none) per worker process, a second's budget at once at most (a
+# burst of the same size); set it so that the sum over the workers stays under Stripe's
+# limit. The seam still retries a 429.
+STRIPE_BUDGET = stripe_api.RequestBudget(
+    name="fee-sync", setting="FEE_SYNC_REQUESTS_PER_SECOND", shared=False, spread=False
+)
 
 
 def take_request() -> None:
     """Waits until the budget allows one more Stripe request of the fee sync."""
-    bucket = request_budget()
-    if bucket is not None:
-        bucket.take()
+    STRIPE_BUDGET.wait()
 
 
 # --- Results -----------------------------------------------------------------------

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from commerce import money
 from commerce.forms import submitted
 from commerce.portals.access import current_portal, has_permission, portal_view
-from payments.connect.views import status_context
+from commerce.portals.http import AuthenticatedHttpRequest
+from payments.connect.services import connection_context
 from payments.ledger import refunds, selectors
 from payments.ledger.forms import PaymentFilterForm, RefundForm
 from payments.models import Payment
@@ -35,7 +36,7 @@ def payment_list(request: HttpRequest) -> HttpResponse:
         # Empty states tell "nothing yet" from "nothing matches".
         "has_any": bool(page.object_list)
         or (filters.active and selectors.portal_has_payments(portal)),
-        **status_context(request),
+        **connection_context(portal=portal),
     }
     return render(request, "payments/list.html", context)
 
@@ -48,7 +49,7 @@ def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @portal_view("payments.refund")
-def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
+def payment_refund(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     payment = selectors.payment_for_detail(portal=current_portal(request), pk=pk)
     form = RefundForm(*submitted(request), refundable=refunds.refundable_now(payment))
     if form.is_valid():
@@ -58,7 +59,7 @@ def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
                 amount=form.cleaned_data["amount"],
                 reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 attempt=str(form.cleaned_data["attempt"]),
             )
         except refunds.RefundError as exc:
@@ -106,7 +107,7 @@ def _render_detail(
         "refund_blocked": _refund_blocked_reason(payment, refundable) if can_refund else "",
         "refund_form": refund_form,
         "refund_dialog_open": refund_form is not None and refund_form.is_bound,
-        **status_context(request),
+        **connection_context(portal=portal),
     }
     return render(request, "payments/detail.html", context, status=status)
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, formset_factory
+from django.template.loader import render_to_string
 
 from commerce import money
 from commerce.catalog.models import Product
@@ -233,6 +237,63 @@ def line_formset(
 # --- The buyer's form on the hosted checkout ------------------------------------------
 
 _PRICE_FIELDS = re.compile(r"^(amount|total|price|unit_amount|unit_price|discount)(_.*)?$")
+_GROUPED = ("qty_", "billing_", "shipping_")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of CheckoutForm as templates/public/_details_form.html writes it: what
+    its widget would render, known without rendering the widget (the page's hot path)."""
+
+    name: str
+    label: str
+    group: str  # "qty", "contact", "billing" or "shipping"
+    input_type: str  # the <input> type, or "select"
+    attrs: str  # the widget's own attributes, rendered
+    required: bool
+    required_attr: bool  # a <select> whose first option has a value is never `required`
+    initial: Any
+    choices: tuple[tuple[str, str], ...]
+    min_value: int | None
+    max_value: int | None
+
+
+def field_rows(
+    specs: Sequence[FieldSpec],
+    *,
+    values: Mapping[str, Any],
+    errors: Mapping[str, list[str]] | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of the details form by group: each field's spec, its value as the widget
+    would write it (`values` are the form's initial or bound values; a field not in them
+    shows its own initial) and its errors."""
+    errors = errors or {}
+    rows: dict[str, list[dict[str, Any]]] = {
+        "qty": [],
+        "contact": [],
+        "billing": [],
+        "shipping": [],
+    }
+    for spec in specs:
+        value = values.get(spec.name, spec.initial)
+        # Django's Input.format_value: no value attribute for None or "".
+        shown = None if value is None or value == "" else str(value)
+        rows[spec.group].append(
+            {
+                **spec.__dict__,
+                "value": shown,
+                "errors": errors.get(spec.name, []),
+                "options": _options(spec.choices, shown or "") if spec.choices else "",
+            }
+        )
+    return rows
+
+
+@lru_cache(maxsize=64)
+def _options(choices: tuple[tuple[str, str], ...], selected: str) -> str:
+    return render_to_string(
+        "public/_select_options.html", {"choices": choices, "selected": selected}
+    )
 
 
 class CheckoutForm(forms.Form):
@@ -305,6 +366,43 @@ class CheckoutForm(forms.Form):
 
     def address_rows(self, kind: str) -> list[forms.BoundField]:
         return [self[name] for name in self.fields if name.startswith(f"{kind}_")]
+
+    def field_specs(self) -> tuple[FieldSpec, ...]:
+        """How the page writes each field: the same for every buyer of a version of the
+        link, so the page keeps it with the link's other cached parts."""
+        specs = []
+        for name, field in self.fields.items():
+            widget = field.widget
+            group = name.split("_", 1)[0] if name.startswith(_GROUPED) else "contact"
+            # The widget's own attributes, as its template writes them.
+            attrs = self.renderer.get_template("django/forms/widgets/attrs.html").render(
+                {"widget": {"attrs": widget.attrs}}
+            )
+            choices = tuple(getattr(field, "choices", ()))
+            specs.append(
+                FieldSpec(
+                    name=name,
+                    label=str(field.label),
+                    group=group,
+                    input_type="select" if choices else str(widget.input_type),
+                    attrs=attrs,
+                    required=field.required,
+                    required_attr=field.required and widget.use_required_attribute(field.initial),
+                    initial=field.initial,
+                    choices=choices,
+                    min_value=getattr(field, "min_value", None),
+                    max_value=getattr(field, "max_value", None),
+                )
+            )
+        return tuple(specs)
+
+    def field_rows(self) -> dict[str, list[dict[str, Any]]]:
+        """The fields as the buyer filled them in, with their errors."""
+        return field_rows(
+            self.field_specs(),
+            values={name: self[name].value() for name in self.fields},
+            errors={name: [str(e) for e in errors] for name, errors in self.errors.items()},
+        )
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}

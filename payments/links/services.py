@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from commerce import money, pricing
 from commerce.catalog.models import Product
+from commerce.portals.access import get_for_portal
 from commerce.portals.models import Portal, User
 from payments.models import Checkout, Payment, PaymentLink, PaymentLinkLine
 
@@ -82,6 +83,34 @@ def link_list(*, portal: Portal, search: str = "") -> QuerySet[PaymentLink]:
 def link_detail(*, portal: Portal, pk: int) -> PaymentLink:
     """One link with `uses` and `revenue`; raises PaymentLink.DoesNotExist."""
     return link_list(portal=portal).get(pk=pk)
+
+
+@dataclass(frozen=True)
+class LinkListing:
+    links: list[PaymentLink]
+    has_any: bool  # tells "no links yet" from "no link matches the search"
+
+
+def link_listing(*, portal: Portal, search: str = "", limit: int = 200) -> LinkListing:
+    """The list page: the newest `limit` links matching `search`, annotated as in
+    `link_list`."""
+    links = list(link_list(portal=portal, search=search)[:limit])
+    has_any = bool(links) or bool(search and PaymentLink.objects.for_portal(portal).exists())
+    return LinkListing(links=links, has_any=has_any)
+
+
+def link_for_detail(*, portal: Portal, pk: int) -> PaymentLink:
+    """`link_detail`, but another portal's link (or none) is a 404."""
+    return get_for_portal(link_list(portal=portal), portal, pk=pk)
+
+
+def link_get(*, portal: Portal, pk: int) -> PaymentLink:
+    """One link of `portal` to change; another portal's is a 404."""
+    return get_for_portal(PaymentLink.objects.all(), portal, pk=pk)
+
+
+def link_lines(*, link: PaymentLink) -> list[PaymentLinkLine]:
+    return list(link.lines.all())
 
 
 def link_recent_checkouts(*, link: PaymentLink, limit: int = 10) -> list[Checkout]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from commerce.forms import submitted
-from commerce.portals.access import current_portal, get_for_portal, portal_view
+from commerce.portals.access import current_portal, portal_view
+from commerce.portals.http import AuthenticatedHttpRequest
 from payments.links import services as links
 from payments.links.forms import PaymentLinkForm, line_formset
 from payments.models import PaymentLink
@@ -24,26 +25,21 @@ def _absolute(request: HttpRequest, link: PaymentLink) -> str:
 def link_list(request: HttpRequest) -> HttpResponse:
     portal = current_portal(request)
     search = request.GET.get("q", "").strip()[:100]
-    rows = list(links.link_list(portal=portal, search=search)[:200])
-    for link in rows:
+    listing = links.link_listing(portal=portal, search=search)
+    for link in listing.links:
         link.status_label, link.status_tone = links.link_status(link, link.uses)  # type: ignore[attr-defined]
         link.url = _absolute(request, link)  # type: ignore[attr-defined]
-    has_any = bool(rows) or bool(search and PaymentLink.objects.for_portal(portal).exists())
     return render(
         request,
         "payments/links/list.html",
-        {"links": rows, "search": search, "has_any": has_any},
+        {"links": listing.links, "search": search, "has_any": listing.has_any},
     )
 
 
 @portal_view("payment_links.view")
 def link_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    portal = current_portal(request)
-    try:
-        link = links.link_detail(portal=portal, pk=pk)
-    except (PaymentLink.DoesNotExist, ValueError):
-        raise Http404("Not found") from None
-    lines = list(link.lines.all())
+    link = links.link_for_detail(portal=current_portal(request), pk=pk)
+    lines = links.link_lines(link=link)
     label, tone = links.link_status(link, link.uses)  # type: ignore[attr-defined]
     return render(
         request,
@@ -60,7 +56,7 @@ def link_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _editor(request: HttpRequest, link: PaymentLink | None) -> HttpResponse:
+def _editor(request: AuthenticatedHttpRequest, link: PaymentLink | None) -> HttpResponse:
     portal = current_portal(request)
     form = PaymentLinkForm(*submitted(request), portal=portal, link=link)
     lines = line_formset(
@@ -74,7 +70,7 @@ def _editor(request: HttpRequest, link: PaymentLink | None) -> HttpResponse:
             if link is None:
                 link = links.payment_link_create(
                     portal=portal,
-                    user=request.user,  # type: ignore[arg-type]
+                    user=request.user,
                     lines=lines.line_specs(),
                     **form.link_fields(),
                 )
@@ -99,20 +95,20 @@ def _editor(request: HttpRequest, link: PaymentLink | None) -> HttpResponse:
 
 
 @portal_view("payment_links.edit")
-def link_create(request: HttpRequest) -> HttpResponse:
+def link_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _editor(request, None)
 
 
 @portal_view("payment_links.edit")
-def link_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    link = get_for_portal(PaymentLink.objects.all(), request, pk=pk)
+def link_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    link = links.link_get(portal=current_portal(request), pk=pk)
     return _editor(request, link)
 
 
 @require_POST
 @portal_view("payment_links.edit")
 def link_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    link = get_for_portal(PaymentLink.objects.all(), request, pk=pk)
+    link = links.link_get(portal=current_portal(request), pk=pk)
     link = links.payment_link_set_active(link=link, active=False)
     messages.success(
         request, f"“{link.name}” deactivated. Buyers who open it are told it is no longer active."
@@ -123,7 +119,7 @@ def link_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @portal_view("payment_links.edit")
 def link_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    link = get_for_portal(PaymentLink.objects.all(), request, pk=pk)
+    link = links.link_get(portal=current_portal(request), pk=pk)
     link = links.payment_link_set_active(link=link, active=True)
     messages.success(request, f"“{link.name}” is active again.")
     return redirect("payment_links:detail", pk=link.pk)

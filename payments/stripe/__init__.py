@@ -11,7 +11,10 @@ Everything that talks to Stripe goes through the functions below. They
   5xx and connection errors with exponential backoff and full jitter
   (docs.stripe.com/rate-limits: "back off 1 s, 2 s, 4 s… and keep the idempotency key"),
 - turn `stripe.StripeError` into the exceptions below, whose `user_message` is safe to
-  show a person, and return plain dicts so no Stripe type leaks into the apps.
+  show a person, and return plain dicts so no Stripe type leaks into the apps,
+- only raise, never write: a call answered 403 account_invalid raises AccountInvalid
+  (with the account id) and tells the hooks registered with `on_account_invalid`,
+- keep background work within its `RequestBudget` (budget.py), the one rate limiter.
 
 Secret keys are never logged: only the operation, the account and the outcome are.
 """
@@ -23,6 +26,7 @@ from payments.stripe.billing import (
     setup_intent_create,
     setup_intent_retrieve,
 )
+from payments.stripe.budget import RequestBudget
 from payments.stripe.charges import (
     charge_retrieve,
     dispute_retrieve,
@@ -54,6 +58,7 @@ from payments.stripe.core import (
     StripeServiceError,
     StripeUnavailable,
     is_live,
+    on_account_invalid,
     publishable_key,
 )
 from payments.stripe.fees import (
@@ -68,6 +73,7 @@ __all__ = [
     "AccountInvalid",
     "CardError",
     "InvalidRequest",
+    "RequestBudget",
     "SignatureError",
     "StripeConfigError",
     "StripeServiceError",
@@ -83,6 +89,7 @@ __all__ = [
     "dispute_retrieve",
     "events_list",
     "is_live",
+    "on_account_invalid",
     "payment_intent_cancel",
     "payment_intent_charge_off_session",
     "payment_intent_create",

@@ -64,11 +64,15 @@ class InvalidRequest(StripeServiceError):
 
 
 class AccountInvalid(StripeServiceError):
-    """403 account_invalid: the connected account is gone or no longer ours."""
+    """403 account_invalid: the connected account `account` is gone or no longer ours."""
 
     default_user_message = (
         "This portal's Stripe account is disconnected. A super admin needs to reconnect it."
     )
+
+    def __init__(self, message: str, *, account: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.account = account
 
 
 class StripeUnavailable(StripeServiceError):
@@ -182,7 +186,9 @@ def _translate(exc: stripe.StripeError, account: str | None) -> StripeServiceErr
     if code == "account_invalid" or (
         isinstance(exc, stripe.PermissionError) and account and status == 403
     ):
-        return AccountInvalid(f"account {account} is invalid: {exc.user_message}", **common)
+        return AccountInvalid(
+            f"account {account} is invalid: {exc.user_message}", account=account, **common
+        )
     if isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
         return StripeConfigError(f"Stripe refused our credentials ({status})", **common)
     retryable = isinstance(exc, stripe.RateLimitError | stripe.APIConnectionError) or (
@@ -253,14 +259,32 @@ def _call(
                 error.code,
             )
             if isinstance(error, AccountInvalid) and account:
-                _note_account_invalid(account)
+                _tell_account_invalid(account)
             raise error from None
         log.debug("stripe %s account=%s ok", operation, account or "platform")
         return _plain(result)
 
 
-def _note_account_invalid(account: str) -> None:
-    # Any call answered 403 account_invalid marks the portal Disconnected (STRIPE.md).
-    from payments.connect.services import account_mark_disconnected_by_stripe
+# --- Who hears of an invalid account ------------------------------------------------
 
-    account_mark_disconnected_by_stripe(stripe_id=account, reason="Stripe answered account_invalid")
+# Any call answered 403 account_invalid marks the portal Disconnected (STRIPE.md). The
+# seam only raises: the payments layer registers what to do (PaymentsConfig.ready()).
+_account_invalid_hooks: list[Callable[[str], None]] = []
+
+
+def on_account_invalid(hook: Callable[[str], None]) -> None:
+    """Registers `hook(account_id)`, called when a call on a connected account is
+    answered 403 account_invalid, just before AccountInvalid is raised. It runs inside
+    the caller's transaction, which may still roll back: a hook enqueues, it does not
+    write through the caller's connection."""
+    if hook not in _account_invalid_hooks:
+        _account_invalid_hooks.append(hook)
+
+
+def _tell_account_invalid(account: str) -> None:
+    for hook in list(_account_invalid_hooks):
+        try:
+            hook(account)
+        except Exception:
+            # The caller must still get Stripe's answer, not the hook's failure.
+            log.exception("account_invalid hook %r failed for %s", hook, account)

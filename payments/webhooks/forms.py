@@ -13,16 +13,11 @@ class EventFilterForm(forms.Form):
     state = forms.ChoiceField(choices=STATES, required=False)
     type = forms.CharField(required=False, max_length=100)
 
-    def filter(self, queryset):
+    def criteria(self) -> dict[str, str]:
+        """The filters of `selectors.event_list_page`; none when the form is empty or invalid."""
         if not self.is_valid():
-            return queryset
-        state = self.cleaned_data["state"]
-        if state == "processed":
-            queryset = queryset.filter(processed_at__isnull=False)
-        elif state == "failed":
-            queryset = queryset.filter(processed_at__isnull=True).exclude(last_error="")
-        elif state == "pending":
-            queryset = queryset.filter(processed_at__isnull=True)
-        if self.cleaned_data["type"]:
-            queryset = queryset.filter(type__startswith=self.cleaned_data["type"].strip())
-        return queryset
+            return {}
+        return {
+            "state": self.cleaned_data["state"],
+            "type_prefix": self.cleaned_data["type"].strip(),
+        }

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from commerce.portals.access import current_portal, get_for_portal, portal_view
+from commerce.portals.access import current_portal, portal_view
 from payments import stripe as stripe_api
-from payments.connect.views import status_context
+from payments.connect.services import connection_context
 from payments.webhooks import selectors
 from payments.webhooks import services as webhooks
 from payments.webhooks.forms import EventFilterForm
@@ -20,34 +19,22 @@ from payments.webhooks.forms import EventFilterForm
 
 @portal_view("webhooks.view")
 def events(request: HttpRequest) -> HttpResponse:
+    portal = current_portal(request)
     form = EventFilterForm(request.GET or None)
-    queryset = form.filter(selectors.events_for_portal(current_portal(request)))
-    page = Paginator(
-        queryset.only(
-            "id",
-            "stripe_id",
-            "type",
-            "created",
-            "received_at",
-            "processed_at",
-            "attempts",
-            "last_error",
-            "note",
-            "source",
-        ),
-        50,
-    ).get_page(request.GET.get("page"))
+    page = selectors.event_list_page(
+        portal=portal, page_number=request.GET.get("page"), **form.criteria()
+    )
     return render(
         request,
         "payments/events.html",
-        {"form": form, "page_obj": page, **status_context(request)},
+        {"form": form, "page_obj": page, **connection_context(portal=portal)},
     )
 
 
 @require_POST
 @portal_view("webhooks.view")
 def event_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    event = get_for_portal(selectors.events_for_portal(current_portal(request)), request, pk=pk)
+    event = selectors.event_get(portal=current_portal(request), pk=pk)
     if event.processed_at:
         messages.info(request, "That event was already processed.")
     else:

@@ -10,23 +10,20 @@ from django.test.utils import CaptureQueriesContext
 
 from commerce.db import update_rows
 from subscriptions.models import Subscription
-from tests.conftest import require
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, SubscriptionFactory
+from tests.support import require
 
 
 def subscriptions(portal, count: int) -> list[Subscription]:
-    contact = ContactFactory(portal=portal)
-    return [
-        Subscription.objects.create(
-            portal=portal,
-            contact=contact,
-            billing_frequency="monthly",
-            amount=1000,
-            start_date=dt.date(2026, 1, 1),
-            next_billing_date=dt.date(2026, 2, 1),
-        )
-        for _ in range(count)
-    ]
+    """`count` subscriptions of one contact, none billed yet."""
+    return SubscriptionFactory.create_batch(
+        count,
+        portal=portal,
+        contact=ContactFactory(portal=portal),
+        start_date=dt.date(2026, 1, 1),
+        periods_billed=0,
+        next_billing_date=dt.date(2026, 2, 1),
+    )
 
 
 def check_rows_get_their_own_values(portal):

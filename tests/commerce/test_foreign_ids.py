@@ -13,8 +13,17 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from tests.factories import ContactFactory, MembershipFactory, ProductFactory
-from tests.payments.test_checkout_support import make_link
+from tests.factories import (
+    ContactFactory,
+    InvoiceFactory,
+    MembershipFactory,
+    PaymentFactory,
+    ProductFactory,
+    QuoteFactory,
+    StripeAccountFactory,
+    SubscriptionFactory,
+)
+from tests.payments.support import make_link
 
 # URLs with ids that are not scoped to the signed-in portal, and why.
 PUBLIC = {
@@ -30,9 +39,9 @@ PUBLIC = {
 
 
 def _event(portal):
-    from payments.models import StripeAccount, StripeEvent
+    from payments.models import StripeEvent
 
-    StripeAccount.objects.create(portal=portal, stripe_id=f"acct_foreign_{portal.pk}")
+    StripeAccountFactory(portal=portal, stripe_id=f"acct_foreign_{portal.pk}")
     return StripeEvent.objects.create(
         stripe_id=f"evt_foreign_{portal.pk}",
         type="account.updated",
@@ -40,20 +49,6 @@ def _event(portal):
         portal=portal,
         created=timezone.now(),
         payload={},
-    )
-
-
-def _payment(portal):
-    from payments.models import Payment
-
-    return Payment.objects.create(
-        portal=portal,
-        source="payment_link",
-        status="succeeded",
-        amount=5_000,
-        stripe_account_id=f"acct_foreign_{portal.pk}",
-        payment_intent_id=f"pi_foreign_{portal.pk}",
-        charge_id=f"ch_foreign_{portal.pk}",
     )
 
 
@@ -69,8 +64,8 @@ FOREIGN_OBJECTS: dict[str, Callable] = {
     "customers:detail": lambda portal: {"pk": ContactFactory(portal=portal).pk},
     "customers:edit": lambda portal: {"pk": ContactFactory(portal=portal).pk},
     "payments:event_retry": lambda portal: {"pk": _event(portal).pk},
-    "payments:detail": lambda portal: {"pk": _payment(portal).pk},
-    "payments:refund": lambda portal: {"pk": _payment(portal).pk},
+    "payments:detail": lambda portal: {"pk": PaymentFactory(portal=portal).pk},
+    "payments:refund": lambda portal: {"pk": PaymentFactory(portal=portal).pk},
     "payment_links:detail": lambda portal: {"pk": make_link(portal).pk},
     "payment_links:edit": lambda portal: {"pk": make_link(portal).pk},
     "payment_links:deactivate": lambda portal: {"pk": make_link(portal).pk},
@@ -81,23 +76,12 @@ FOREIGN_OBJECTS: dict[str, Callable] = {
 # --- Quotes (the quotes issue) ---
 
 
-def _quote(portal):
-    from quotes.models import Quote
-
-    return Quote.objects.create(
-        portal=portal,
-        number=Quote.objects.filter(portal=portal).count() + 1,
-        title="Foreign quote",
-        expires_on=timezone.localdate(),
-    )
-
-
 def _quote_notice(portal):
     from quotes.models import QuoteNotice
 
     member = MembershipFactory(portal=portal)
     return QuoteNotice.objects.create(
-        portal=portal, user=member.user, quote=_quote(portal), text="x"
+        portal=portal, user=member.user, quote=QuoteFactory(portal=portal), text="x"
     )
 
 
@@ -113,7 +97,7 @@ PUBLIC.update(
 FOREIGN_OBJECTS.update(
     {
         **{
-            f"quotes:{name}": lambda portal: {"pk": _quote(portal).pk}
+            f"quotes:{name}": lambda portal: {"pk": QuoteFactory(portal=portal).pk}
             for name in ("detail", "edit", "publish", "revert", "clone", "send", "pdf")
         },
         "quotes:notice_dismiss": lambda portal: {"pk": _quote_notice(portal).pk},
@@ -123,7 +107,9 @@ FOREIGN_OBJECTS.update(
 
 # --- Fee sync (the fee sync and reports issue) ---
 
-FOREIGN_OBJECTS.update({"payments:fee_repair_payment": lambda portal: {"pk": _payment(portal).pk}})
+FOREIGN_OBJECTS.update(
+    {"payments:fee_repair_payment": lambda portal: {"pk": PaymentFactory(portal=portal).pk}}
+)
 
 
 # --- Subscriptions (the subscription billing issue) ---
@@ -136,21 +122,9 @@ PUBLIC.update(
 )
 
 
-def _subscription(portal):
-    from tests.subscriptions.support import make_subscription
-
-    return make_subscription(
-        portal,
-        account="acct_foreign",
-        customer="cus_foreign",
-        payment_method="pm_foreign",
-        start=timezone.localdate(),
-    )
-
-
 FOREIGN_OBJECTS.update(
     {
-        f"subscriptions:{name}": lambda portal: {"pk": _subscription(portal).pk}
+        f"subscriptions:{name}": lambda portal: {"pk": SubscriptionFactory(portal=portal).pk}
         for name in ("detail", "change", "items")
     }
 )
@@ -167,16 +141,10 @@ PUBLIC.update(
 )
 
 
-def _invoice(portal):
-    from tests.factories import InvoiceFactory, InvoiceLineFactory
-
-    return InvoiceLineFactory(invoice=InvoiceFactory(portal=portal)).invoice
-
-
 def _invoice_payment(portal):
     from invoices.models import InvoicePayment
 
-    invoice = _invoice(portal)
+    invoice = InvoiceFactory(portal=portal)
     payment = InvoicePayment.objects.create(
         portal=portal, invoice=invoice, method="cash", amount=100, paid_on=invoice.issue_date
     )
@@ -186,7 +154,7 @@ def _invoice_payment(portal):
 FOREIGN_OBJECTS.update(
     {
         **{
-            f"invoices:{name}": lambda portal: {"pk": _invoice(portal).pk}
+            f"invoices:{name}": lambda portal: {"pk": InvoiceFactory(portal=portal).pk}
             for name in (
                 "detail",
                 "edit",
@@ -200,7 +168,7 @@ FOREIGN_OBJECTS.update(
             )
         },
         "invoices:payment_delete": _invoice_payment,
-        "invoices:from_quote": lambda portal: {"quote_pk": _quote(portal).pk},
+        "invoices:from_quote": lambda portal: {"quote_pk": QuoteFactory(portal=portal).pk},
     }
 )
 

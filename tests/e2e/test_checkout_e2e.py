@@ -11,15 +11,11 @@ import pytest
 from commerce.catalog.models import BillingFrequency
 from payments.models import Payment
 from subscriptions.models import Subscription
+from tests.e2e.support import CARD_FRAME, THREE_DS_FRAME
 from tests.factories import PASSWORD, ProductFactory
-from tests.payments import test_checkout_support as support
-
-ready_account = support.ready_account  # a fixture
 
 pytestmark = pytest.mark.browser
 
-CARD_FRAME = 'iframe[title="Secure payment input frame"]'
-THREE_DS_FRAME = 'iframe[title="3D Secure authentication"]'
 # Set CHECKOUT_SCREENSHOTS=docs to refresh docs/checkout-desktop.png and -phone.png.
 SCREENSHOTS = os.environ.get("CHECKOUT_SCREENSHOTS", "")
 

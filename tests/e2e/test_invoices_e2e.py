@@ -13,11 +13,8 @@ from invoices.models import Invoice, InvoiceStatus
 from payments.models import Payment
 from quotes import services as quote_services
 from quotes.services import LineInput
-from tests.e2e.test_checkout_e2e import CARD_FRAME
+from tests.e2e.support import CARD_FRAME
 from tests.factories import PASSWORD, ContactFactory
-from tests.payments import test_checkout_support as support
-
-ready_account = support.ready_account  # a fixture
 
 pytestmark = pytest.mark.browser
 

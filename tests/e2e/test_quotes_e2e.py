@@ -8,11 +8,8 @@ import pytest
 from payments.models import Payment
 from quotes.models import Quote, QuoteStatus
 from subscriptions.models import Subscription
-from tests.e2e.test_checkout_e2e import CARD_FRAME
+from tests.e2e.support import CARD_FRAME
 from tests.factories import PASSWORD, ContactFactory, ProductFactory
-from tests.payments import test_checkout_support as support
-
-ready_account = support.ready_account  # a fixture
 
 pytestmark = pytest.mark.browser
 

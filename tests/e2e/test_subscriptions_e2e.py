@@ -9,12 +9,8 @@ import time_machine
 
 from subscriptions import dunning, tasks
 from subscriptions.models import Subscription
-from tests.payments import test_checkout_support as support
+from tests.e2e.support import CARD_FRAME
 from tests.subscriptions.support import make_subscription, saved_card
-
-ready_account = support.ready_account  # a fixture
-
-CARD_FRAME = 'iframe[title="Secure payment input frame"]'
 
 
 def test_buyer_updates_card_and_overdue_period_is_paid(

@@ -61,16 +61,6 @@ def connected(make_client, account):
     return make_client(account)
 
 
-def api(fakestripe, method: str, path: str, *, key: str | None = None, headers=None, **kw):
-    """A raw HTTP call (wire-level tests); JSON bodies are shape-checked too."""
-    h = {"Authorization": f"Bearer {key or fakestripe.secret_key}"}
-    h.update(headers or {})
-    resp = requests.request(method, fakestripe.url + path, headers=h, timeout=30, **kw)
-    if resp.headers.get("Content-Type", "").startswith("application/json"):
-        check_response(resp.json())
-    return resp
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     r = Receiver()

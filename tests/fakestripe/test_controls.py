@@ -11,7 +11,7 @@ from stripe._http_client import HTTPClient
 
 from fakestripe.pytest_plugin import FakeStripeServer
 
-from .conftest import api
+from .support import api
 
 
 @pytest.fixture

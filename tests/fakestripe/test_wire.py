@@ -7,7 +7,7 @@ import threading
 import pytest
 import stripe
 
-from .conftest import api
+from .support import api
 
 NEVER = {"enabled": True, "allow_redirects": "never"}
 

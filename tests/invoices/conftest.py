@@ -7,12 +7,8 @@ from decimal import Decimal
 import pytest
 
 from invoices import services
-from quotes.services import LineInput
 from tests.factories import ContactFactory
-
-
-def line(name: str = "Consulting", quantity: int = 1, unit_amount: int = 10_000, **kw) -> LineInput:
-    return LineInput(name=name, quantity=quantity, unit_amount=unit_amount, **kw)
+from tests.support import line
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from django.urls import reverse
 from invoices import services
 from invoices.csv_io import INVOICE_COLUMNS, PAYMENT_COLUMNS
 from invoices.models import Invoice
-
-from .conftest import line
+from tests.support import line
 
 pytestmark = pytest.mark.django_db
 

@@ -12,12 +12,8 @@ from invoices import services
 from invoices.models import InvoiceSettings, InvoiceStatus
 from payments import checkout as checkout_service
 from payments.models import Checkout, Payment
-from tests.payments import test_checkout_support as support
-from tests.payments.test_checkout_support import confirm, intents_on, text
-
-from .conftest import line
-
-ready_account = support.ready_account  # a fixture
+from tests.payments.support import confirm, intents_on, text
+from tests.support import line
 
 
 def pay(client: Client, invoice, **data):

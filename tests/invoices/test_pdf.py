@@ -8,8 +8,7 @@ from pypdf import PdfReader
 
 from invoices import emails, services
 from invoices.pdf import render_invoice_pdf
-
-from .conftest import line
+from tests.support import line
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from invoices import services
-
-from .conftest import line
+from tests.support import line
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,8 @@ from invoices.models import Invoice, InvoiceEvent, InvoicePayment, InvoiceSettin
 from invoices.services import InvoiceError
 from quotes import services as quote_services
 from quotes.models import QuoteStatus
-from tests.factories import ContactFactory, ProductFactory
-from tests.quotes.conftest import line as quote_line
-
-from .conftest import line
+from tests.factories import ContactFactory, PaymentFactory, ProductFactory
+from tests.support import line
 
 pytestmark = pytest.mark.django_db
 
@@ -31,15 +29,9 @@ def pay(invoice, amount, method="bank_transfer", **kw):
 
 
 def card_payment(portal, amount, suffix="1"):
-    from payments.models import Payment
-
-    return Payment.objects.create(
-        portal=portal,
-        source="invoice",
-        status="succeeded",
-        amount=amount,
-        stripe_account_id="acct_test",
-        payment_intent_id=f"pi_invoice_{suffix}",
+    """A succeeded card payment made through the invoice's checkout."""
+    return PaymentFactory(
+        portal=portal, source="invoice", amount=amount, payment_intent_id=f"pi_invoice_{suffix}"
     )
 
 
@@ -318,8 +310,8 @@ def test_an_accepted_quote_converts_once_with_its_discount_folded_in(portal, sal
         contact=contact,
         expires_on=quote_services.default_expiry(portal=portal),
         lines=[
-            quote_line(name="Design", unit_amount=30_000),
-            quote_line(name="Hosting", unit_amount=10_000, billing_frequency="monthly"),
+            line(name="Design", unit_amount=30_000),
+            line(name="Hosting", unit_amount=10_000, billing_frequency="monthly"),
         ],
         discount_amount=4_000,
     )

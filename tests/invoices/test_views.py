@@ -8,10 +8,8 @@ from django.urls import reverse
 from invoices import emails, services
 from invoices.models import Invoice, InvoicePayment, InvoiceStatus
 from quotes import services as quote_services
-from tests.factories import ContactFactory, ProductFactory
-from tests.quotes.conftest import line as quote_line
-
-from .conftest import line
+from tests.factories import ContactFactory, InvoiceFactory, ProductFactory
+from tests.support import line
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +79,7 @@ def test_bad_dates_are_refused_and_nothing_is_saved(rep_client, contact, overrid
         ({"unit_amount": "abc"}, "is not an amount"),
     ],
 )
-def test_bad_lines_are_refused_with_the_quote_builders_messages(
+def test_bad_lines_are_refused_with_the_document_editors_messages(
     rep_client, contact, fields, message
 ):
     data = editor_data(contact)
@@ -150,9 +148,8 @@ def test_list_shows_database_totals_filters_and_search(rep_client, make_invoice,
     assert listed(due_from="not-a-date") != []  # bad filters are ignored, never a 500
 
 
-def test_list_paginates(rep_client, make_invoice):
-    for _ in range(26):
-        make_invoice()
+def test_list_paginates(rep_client, portal):
+    InvoiceFactory.create_batch(26, portal=portal)
     response = rep_client.get(reverse("invoices:index"), {"page": "2"})
     assert len(response.context["page_obj"].object_list) == 1
     assert "Showing 26\u201326 of 26" in response.content.decode()
@@ -231,7 +228,7 @@ def test_convert_to_invoice_from_the_quote_page(rep_client, portal, contact, sal
         title="Audit",
         contact=contact,
         expires_on=quote_services.default_expiry(portal=portal),
-        lines=[quote_line()],
+        lines=[line()],
     )
     quote_services.quote_publish(quote=quote, actor=None)
     url = reverse("invoices:from_quote", args=[quote.pk])

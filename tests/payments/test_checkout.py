@@ -16,8 +16,7 @@ from commerce.customers.models import Contact
 from payments import checkout as checkout_service
 from payments.models import Checkout, Payment
 from subscriptions.models import Subscription
-from tests.payments import test_checkout_support as support
-from tests.payments.test_checkout_support import (
+from tests.payments.support import (
     buyer_details,
     confirm,
     intents_on,
@@ -26,8 +25,6 @@ from tests.payments.test_checkout_support import (
     start_checkout,
     text,
 )
-
-ready_account = support.ready_account  # a fixture
 
 
 @pytest.fixture

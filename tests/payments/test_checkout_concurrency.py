@@ -9,14 +9,11 @@ from django.db import connection
 
 from payments import checkout as checkout_service
 from payments.models import Checkout
-from tests.payments import test_checkout_support as support
-from tests.payments.test_checkout_support import (
+from tests.payments.support import (
     confirm,
     intents_on,
     make_link,
 )
-
-ready_account = support.ready_account  # a fixture
 
 
 @pytest.mark.postgres

@@ -15,33 +15,13 @@ from payments.models import StripeAccount, StripeEvent
 from payments.tasks import reconcile_stripe_events, refresh_pending_accounts, sweep_stripe_events
 from payments.webhooks import services as webhooks
 from tests.payments.signing import event_body, signature_header
-
-RETURN = "http://hub.test/payments/settings/return/"
-REFRESH = "http://hub.test/payments/settings/refresh/"
-
-
-def start(portal, user, **overrides):
-    kwargs = dict(
-        portal=portal,
-        user=user,
-        ip="203.0.113.9",
-        confirmed_us=True,
-        accepted_terms=True,
-        return_url=RETURN,
-        refresh_url=REFRESH,
-    )
-    kwargs.update(overrides)
-    return accounts.onboarding_start(**kwargs)
-
-
-def stripe_accounts(fakestripe):
-    return fakestripe.client().v1.accounts.list({"limit": 100}).data
+from tests.payments.support import REFRESH, RETURN, start_onboarding, stripe_accounts
 
 
 def test_get_started_creates_one_account_records_terms_and_links_to_onboarding(
     stripe_hub, portal, super_admin, db
 ):
-    url = start(portal, super_admin)
+    url = start_onboarding(portal, super_admin)
     account = StripeAccount.objects.get(portal=portal)
     assert account.stripe_id.startswith("acct_")
     assert account.status == AccountStatus.ONBOARDING_INCOMPLETE
@@ -50,7 +30,7 @@ def test_get_started_creates_one_account_records_terms_and_links_to_onboarding(
     assert account.terms_accepted_at is not None
     assert url.startswith(stripe_hub.url + "/connect/onboarding/")
     # a second click reuses the stored account
-    start(portal, super_admin)
+    start_onboarding(portal, super_admin)
     assert StripeAccount.objects.filter(portal=portal).count() == 1
     assert len(stripe_accounts(stripe_hub)) == 1
 
@@ -58,7 +38,7 @@ def test_get_started_creates_one_account_records_terms_and_links_to_onboarding(
 def test_onboarding_link_is_single_use_and_refresh_url_makes_a_new_one(
     stripe_hub, portal, super_admin, db
 ):
-    url = start(portal, super_admin)
+    url = start_onboarding(portal, super_admin)
     first = requests.get(url, allow_redirects=False, timeout=10)
     assert first.status_code == 200
     assert "Submit and verify now" in first.text
@@ -72,7 +52,7 @@ def test_onboarding_link_is_single_use_and_refresh_url_makes_a_new_one(
 
 
 def test_expired_link_sends_to_refresh_url(stripe_hub, portal, super_admin, db):
-    url = start(portal, super_admin)
+    url = start_onboarding(portal, super_admin)
     stripe_hub.advance_clock(301)  # links live 300 s
     response = requests.get(url, allow_redirects=False, timeout=10)
     assert response.headers["Location"] == REFRESH
@@ -81,7 +61,7 @@ def test_expired_link_sends_to_refresh_url(stripe_hub, portal, super_admin, db):
 def test_pending_then_verified_by_webhook_becomes_ready(
     hub_webhooks, stripe_hub, portal, super_admin, transactional_db
 ):
-    start(portal, super_admin)
+    start_onboarding(portal, super_admin)
     account = StripeAccount.objects.get(portal=portal)
     stripe_hub.submit_pending(account.stripe_id)
     stripe_hub.flush_webhooks()
@@ -100,7 +80,7 @@ def test_pending_then_verified_by_webhook_becomes_ready(
 
 
 def test_information_due_with_deadline_is_action_required(stripe_hub, portal, super_admin, db):
-    start(portal, super_admin)
+    start_onboarding(portal, super_admin)
     account = StripeAccount.objects.get(portal=portal)
     stripe_hub.verify_account(account.stripe_id)
     stripe_hub.require_information(account.stripe_id, due="past_due", fields=["external_account"])
@@ -109,7 +89,7 @@ def test_information_due_with_deadline_is_action_required(stripe_hub, portal, su
 
 
 def test_rejected_account_is_restricted(stripe_hub, portal, super_admin, db):
-    start(portal, super_admin)
+    start_onboarding(portal, super_admin)
     account = StripeAccount.objects.get(portal=portal)
     stripe_hub.verify_account(account.stripe_id)
     stripe_hub.reject_account(account.stripe_id, reason="rejected.fraud")
@@ -119,7 +99,7 @@ def test_rejected_account_is_restricted(stripe_hub, portal, super_admin, db):
 def test_deauthorization_webhook_disconnects_the_portal(
     hub_webhooks, stripe_hub, portal, super_admin, transactional_db
 ):
-    start(portal, super_admin)
+    start_onboarding(portal, super_admin)
     account = StripeAccount.objects.get(portal=portal)
     stripe_hub.verify_account(account.stripe_id)
     stripe_hub.deauthorize(account.stripe_id)
@@ -130,7 +110,7 @@ def test_deauthorization_webhook_disconnects_the_portal(
     assert "Deauthorized" in account.disconnect_reason
     assert not accounts.portal_can_accept_payments(portal)
     # connecting again creates a new account: the old one is no longer ours
-    start(portal, super_admin)
+    start_onboarding(portal, super_admin)
     assert StripeAccount.objects.filter(portal=portal).count() == 2
 
 
@@ -149,7 +129,7 @@ def test_rate_limits_and_lost_responses_are_retried_with_the_same_key(
     stripe_hub.inject_failure("/v1/accounts", "rate_limit", count=2)
     stripe_hub.inject_failure("/v1/accounts", "drop", when="after", count=1)
     stripe_hub.reset_stats()
-    start(portal, super_admin)
+    start_onboarding(portal, super_admin)
     # three failed tries, one success, and exactly one account at Stripe
     assert len(stripe_accounts(stripe_hub)) == 1
     assert StripeAccount.objects.get(portal=portal).stripe_id == stripe_accounts(stripe_hub)[0].id
@@ -159,7 +139,7 @@ def test_persistent_outage_surfaces_a_safe_message(stripe_hub, portal, super_adm
     settings.STRIPE_MAX_RETRIES = 2
     stripe_hub.inject_failure("/v1/accounts", "server_error", count=10)
     with pytest.raises(stripe_api.StripeUnavailable) as caught:
-        start(portal, super_admin)
+        start_onboarding(portal, super_admin)
     assert "Nothing was charged" in caught.value.user_message
     assert "sk_test" not in str(caught.value) and "sk_test" not in caught.value.user_message
     assert not StripeAccount.objects.exists()
@@ -169,7 +149,7 @@ def test_older_event_after_newer_does_not_roll_status_back(
     stripe_hub, portal, super_admin, client, settings, db, django_capture_on_commit_callbacks
 ):
     settings.STRIPE_WEBHOOK_SECRETS = ["whsec_test_order"]
-    start(portal, super_admin)
+    start_onboarding(portal, super_admin)
     account = StripeAccount.objects.get(portal=portal)
     stripe_hub.verify_account(account.stripe_id)
     accounts.account_refresh(account=account)
@@ -202,7 +182,7 @@ def test_older_event_after_newer_does_not_roll_status_back(
 def test_failing_handler_is_retried_by_the_sweeper(
     stripe_hub, portal, super_admin, settings, db, time_machine, django_capture_on_commit_callbacks
 ):
-    start(portal, super_admin)
+    start_onboarding(portal, super_admin)
     account = StripeAccount.objects.get(portal=portal)
     stripe_hub.verify_account(account.stripe_id)
     settings.STRIPE_MAX_RETRIES = 0
@@ -239,7 +219,7 @@ def test_reconcile_recovers_events_that_were_never_delivered(
     stripe_hub, portal, super_admin, db, django_capture_on_commit_callbacks
 ):
     # no webhook endpoint is registered: nothing is delivered
-    start(portal, super_admin)
+    start_onboarding(portal, super_admin)
     account = StripeAccount.objects.get(portal=portal)
     stripe_hub.verify_account(account.stripe_id)
     assert not StripeEvent.objects.exists()
@@ -258,7 +238,7 @@ def test_reconcile_recovers_events_that_were_never_delivered(
 def test_periodic_refresh_catches_up_accounts_that_are_not_ready(
     stripe_hub, portal, super_admin, db, time_machine
 ):
-    start(portal, super_admin)
+    start_onboarding(portal, super_admin)
     account = StripeAccount.objects.get(portal=portal)
     stripe_hub.verify_account(account.stripe_id)  # its webhook is lost: no endpoint
     time_machine.move_to(timezone.now() + timedelta(hours=1))

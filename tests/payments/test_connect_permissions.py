@@ -5,20 +5,16 @@ from django.urls import reverse
 
 from payments.connect.status import AccountStatus
 from payments.models import StripeAccount, StripeEvent
+from tests.factories import StripeAccountFactory
 
 CONNECT_POST = {"confirm_us": "on", "accept_terms": "on"}
 
 
 @pytest.fixture
 def ready_account(portal):
-    return StripeAccount.objects.create(
-        portal=portal,
-        stripe_id="acct_ready_1",
-        status=AccountStatus.READY,
-        details_submitted=True,
-        charges_enabled=True,
-        payouts_enabled=True,
-    )
+    """The portal's Ready account as a row only: these tests never reach Stripe (the
+    conftest's `ready_account` onboards one in fakestripe)."""
+    return StripeAccountFactory(portal=portal, stripe_id="acct_ready_1")
 
 
 @pytest.mark.parametrize("client_name", ["rep_client", "billing_client"])
@@ -100,9 +96,7 @@ def test_webhook_events_page_is_for_super_admins_and_scoped_to_the_portal(
         last_error="StripeUnavailable: boom",
         attempts=1,
     )
-    StripeAccount.objects.create(
-        portal=other_portal, stripe_id="acct_other", status=AccountStatus.READY
-    )
+    StripeAccountFactory(portal=other_portal, stripe_id="acct_other")
     theirs = StripeEvent.objects.create(
         stripe_id="evt_theirs",
         type="account.updated",

@@ -13,15 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from payments.ledger import refunds
-from payments.models import Checkout, Payment, StripeEvent
+from payments.models import Payment, StripeEvent
 from payments.webhooks import services as webhooks
+from tests.factories import CheckoutFactory, PaymentFactory, StripeAccountFactory
 from tests.payments.signing import signature_header
-from tests.payments.test_payments_tool import (
-    fakestripe_account,
-    make_payment,
-    paid_payment,
-    ready_account,
-)
+from tests.payments.support import fakestripe_account, paid_payment
 
 
 def test_dispute_marks_the_payment_disputed_and_mails_the_portal_once(
@@ -89,9 +85,9 @@ def test_disputed_payment_page_explains_and_blocks_refunds(stripe_hub, portal, b
 def test_won_dispute_puts_the_payment_back_and_lost_keeps_it_disputed(
     portal, super_admin, db, django_capture_on_commit_callbacks
 ):
-    account = ready_account(portal)
-    partly = make_payment(
-        portal,
+    account = StripeAccountFactory(portal=portal)
+    partly = PaymentFactory(
+        portal=portal,
         account=account,
         amount=10_000,
         refunded_amount=1_000,
@@ -115,7 +111,7 @@ def test_won_dispute_puts_the_payment_back_and_lost_keeps_it_disputed(
     assert partly.status == Payment.Status.PARTIALLY_REFUNDED
     assert partly.dispute_status == "won"
 
-    lost = make_payment(portal, account=account)
+    lost = PaymentFactory(portal=portal, account=account)
     with django_capture_on_commit_callbacks(execute=True):
         refunds.payment_apply_dispute(
             payment=lost, dispute={**dispute, "id": "dp_lost", "status": "lost"}
@@ -127,9 +123,13 @@ def test_won_dispute_puts_the_payment_back_and_lost_keeps_it_disputed(
 
 
 def test_dispute_closed_shows_in_the_timeline(portal, billing_client, db):
-    account = ready_account(portal)
-    payment = make_payment(
-        portal, account=account, dispute_id="dp_1", dispute_status="won", disputed_at=timezone.now()
+    account = StripeAccountFactory(portal=portal)
+    payment = PaymentFactory(
+        portal=portal,
+        account=account,
+        dispute_id="dp_1",
+        dispute_status="won",
+        disputed_at=timezone.now(),
     )
     StripeEvent.objects.create(
         stripe_id="evt_closed",
@@ -160,7 +160,7 @@ def test_event_for_a_checkout_not_yet_recorded_is_retried_later(stripe_hub, port
     payment = paid_payment(stripe_hub, account)
     ids = {"pi": payment.payment_intent_id, "ch": payment.charge_id}
     payment.delete()
-    Checkout.objects.create(portal=portal, source="payment_link", payment_intent_id=ids["pi"])
+    CheckoutFactory(portal=portal, payment_intent_id=ids["pi"])
     stripe_hub.client(account.stripe_id).v1.refunds.create(
         {"charge": ids["ch"], "amount": 1_000}, {"idempotency_key": str(uuid.uuid4())}
     )
@@ -175,8 +175,8 @@ def test_event_for_a_checkout_not_yet_recorded_is_retried_later(stripe_hub, port
     assert "PaymentNotRecordedYet" in event.last_error
     assert event.next_attempt_at is not None
 
-    recorded = make_payment(
-        portal, account=account, payment_intent_id=ids["pi"], charge_id=ids["ch"]
+    recorded = PaymentFactory(
+        portal=portal, account=account, payment_intent_id=ids["pi"], charge_id=ids["ch"]
     )
     assert webhooks.event_process(event_id=event.pk) == "processed"
     recorded.refresh_from_db()
@@ -185,7 +185,7 @@ def test_event_for_a_checkout_not_yet_recorded_is_retried_later(stripe_hub, port
 
 
 def test_event_for_a_charge_made_outside_the_hub_is_a_no_op(portal, db):
-    account = ready_account(portal)
+    account = StripeAccountFactory(portal=portal)
     event = _store_and_process(
         _event(
             "charge.dispute.created",

@@ -1,8 +1,9 @@
 """Fee sync against fakestripe: figures per payment, two accounts never mixed,
 idempotency, crash and resume, late balance transactions, activity, mismatch and repair.
 
-`seeded_account` makes real charges in fakestripe quickly (`/_fake/seed`) and records the
-matching Payments the way checkout would, in bulk; refunds are real Stripe refunds.
+`seeded_account` (tests/payments/support.py) makes real charges in fakestripe quickly
+(`/_fake/seed`) and records the matching Payments the way checkout would, in bulk;
+refunds are real Stripe refunds.
 """
 
 from __future__ import annotations
@@ -10,9 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
-import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,65 +19,20 @@ from django.utils import timezone
 
 from payments.fees import checks as fee_checks
 from payments.fees import services as fees
-from payments.models import FeeSyncState, Payment, Refund, StripeAccount
-from tests.payments.test_payments_tool import fakestripe_account, paid_payment
-
-
-def stripe_fee(amount: int) -> int:
-    """US card pricing, 2.9% + 30¢ rounded half up, computed independently of the code."""
-    return round(amount * 0.029 + 1e-9) + 30
+from payments.models import FeeSyncState, Payment, Refund
+from tests.payments.support import (
+    fakestripe_account,
+    paid_payment,
+    refund,
+    seeded_account,
+    stripe_fee,
+)
+from tests.request_log import busiest_second, span
 
 
 @pytest.fixture(autouse=True)
-def _unlimited_budget(monkeypatch):
-    monkeypatch.setattr(fees, "budget", fees.RequestBudget(rate=10_000))
-
-
-def seeded_account(fakestripe, portal, *, charges: int) -> tuple[StripeAccount, list[Payment]]:
-    """A verified account with `charges` succeeded charges in fakestripe, each recorded
-    as a hub Payment (bulk), newest first like Stripe lists them."""
-    account = fakestripe_account(fakestripe, portal)
-    fakestripe.control("seed", count=charges * 2, account=account.stripe_id)
-    client = fakestripe.client(account.stripe_id)
-    now = timezone.now()
-    rows = []
-    for charge in client.v1.charges.list({"limit": 100}).auto_paging_iter():
-        rows.append(
-            Payment(
-                portal=portal,
-                source=Payment.Source.PAYMENT_LINK,
-                status=Payment.Status.SUCCEEDED,
-                amount=charge.amount,
-                stripe_account_id=account.stripe_id,
-                payment_intent_id=charge.payment_intent,
-                charge_id=charge.id,
-                card_brand="visa",
-                card_last4="4242",
-                paid_at=now,
-            )
-        )
-    assert len(rows) == charges
-    return account, Payment.objects.bulk_create(rows)
-
-
-def refund(fakestripe, payment: Payment, amount: int) -> Refund:
-    """A real Stripe refund and the hub's row for it, as payments/refunds.py records it."""
-    client = fakestripe.client(payment.stripe_account_id)
-    stripe_refund = client.v1.refunds.create(
-        {"charge": payment.charge_id, "amount": amount}, {"idempotency_key": str(uuid.uuid4())}
-    )
-    Payment.objects.filter(pk=payment.pk).update(
-        refunded_amount=payment.refunded_amount + amount,
-        status=Payment.Status.PARTIALLY_REFUNDED,
-    )
-    payment.refunded_amount += amount
-    return Refund.objects.create(
-        portal=payment.portal,
-        payment=payment,
-        amount=amount,
-        status=Refund.Status.SUCCEEDED,
-        stripe_id=stripe_refund.id,
-    )
+def _unlimited_budget(settings):
+    settings.FEE_SYNC_REQUESTS_PER_SECOND = 10_000
 
 
 def snapshot(portal) -> list[tuple]:
@@ -284,45 +237,24 @@ def test_the_next_run_starts_from_the_cursor_with_an_overlap(stripe_hub, portal)
 # --- The request budget ------------------------------------------------------------------
 
 
-def test_the_request_budget_holds_during_a_sync(stripe_hub, portal, settings, monkeypatch):
+def test_the_request_budget_holds_during_a_sync(stripe_hub, portal, settings):
     # Given the configured budget of 5 requests a second (burst 5) and a sync of 15 pages
-    monkeypatch.setattr(fees, "budget", None)  # the process's bucket, from the setting
     settings.FEE_SYNC_REQUESTS_PER_SECOND = 5
     account, _ = seeded_account(stripe_hub, portal, charges=1_450)
+    fees.STRIPE_BUDGET.clear()
     stripe_hub.reset_stats()
-    samples: list[tuple[float, float, int]] = []  # (asked at, answered at, calls so far)
-    done = threading.Event()
-
-    def sample_calls_at_fakestripe() -> None:
-        while not done.is_set():
-            asked = time.monotonic()
-            total = stripe_hub.stats()["total"]
-            samples.append((asked, time.monotonic(), total))
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample_calls_at_fakestripe)
-    sampler.start()
 
     # When the sync runs
-    started = time.monotonic()
-    try:
-        result = fees.fees_sync_account(account=account)
-    finally:
-        elapsed = time.monotonic() - started
-        done.set()
-        sampler.join()
+    result = fees.fees_sync_account(account=account)
 
-    # Then it took as long as 15 requests at 5/s after a burst of 5 take, and no 1 s
-    # window saw more than the burst plus one second's worth of requests
-    assert result.pages == 15 and stripe_hub.stats()["total"] == 15
-    assert elapsed >= (15 - 5) / 5 - 0.05
-    busiest = max(
-        later[2] - earlier[2]
-        for i, earlier in enumerate(samples)
-        for later in samples[i:]
-        if later[1] - earlier[0] <= 1.0
-    )
-    assert 5 <= busiest <= 5 + 5
+    # Then, by when fakestripe received the requests (its own clock), they spread over
+    # as long as 15 requests at 5/s after a burst of 5 take, and no 1 s window saw more
+    # than the burst plus one second's worth of requests
+    arrived = stripe_hub.request_times()
+    assert result.pages == 15 and stripe_hub.stats()["total"] == 15 and len(arrived) == 15
+    assert span(arrived, 15) >= (15 - 5) / 5 - 0.05, span(arrived, 15)
+    busiest = busiest_second(arrived)
+    assert 5 <= busiest <= 5 + 5, busiest
     assert Payment.objects.filter(fee__isnull=True).count() == 0
 
 
@@ -332,21 +264,23 @@ def test_the_budget_comes_from_the_environment():
     env.pop("DJANGO_SETTINGS_MODULE", None)
     script = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'commerce.settings'; "
-        "django.setup(); from payments.fees import services as fees; b = fees.request_budget(); "
-        "print(b.rate, b.capacity)"
+        "django.setup(); from payments.fees import services as fees; b = fees.STRIPE_BUDGET; "
+        "print(b.rate, b.burst, b.shared)"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True
     )
-    assert result.stdout.split() == ["7.0", "7.0"], result.stderr
+    # 7 a second with a burst of the same size, per worker process
+    assert result.stdout.split() == ["7", "7", "False"], result.stderr
 
 
-def test_a_budget_of_zero_turns_it_off(settings, monkeypatch):
-    monkeypatch.setattr(fees, "budget", None)
+def test_a_budget_of_zero_turns_it_off(settings):
     settings.FEE_SYNC_REQUESTS_PER_SECOND = 0
-    assert fees.request_budget() is None
+    assert fees.STRIPE_BUDGET.rate == 0
+    # Far more requests than any budget allows in a second, none of them waits
+    assert all(fees.STRIPE_BUDGET.wait() == 0.0 for _ in range(1_000))
     settings.FEE_SYNC_REQUESTS_PER_SECOND = 3
-    assert fees.request_budget().rate == 3  # type: ignore[union-attr]
+    assert fees.STRIPE_BUDGET.rate == 3
 
 
 # --- Activity and the beat ---------------------------------------------------------------

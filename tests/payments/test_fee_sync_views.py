@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
@@ -22,14 +23,24 @@ from payments.fees import services as fees
 from payments.links.services import LineSpec, payment_link_create
 from payments.models import FeeSyncState, Payment, StripeAccount
 from reports.selectors import portal_tz
-from tests.payments.test_checkout_support import confirm, return_to_hub, start_checkout
-from tests.payments.test_fee_sync import refund, seeded_account, stripe_fee
-from tests.payments.test_payments_tool import fakestripe_account, paid_payment
+from tests.payments.support import (
+    confirm,
+    fakestripe_account,
+    paid_payment,
+    refund,
+    return_to_hub,
+    seeded_account,
+    start_checkout,
+    stripe_fee,
+)
+
+# The budget `make dev` runs with, before the fixture below lifts it.
+CONFIGURED_BUDGET = django_settings.FEE_SYNC_REQUESTS_PER_SECOND
 
 
 @pytest.fixture(autouse=True)
-def _unlimited_budget(monkeypatch):
-    monkeypatch.setattr(fees, "budget", fees.RequestBudget(rate=10_000))
+def _unlimited_budget(settings):
+    settings.FEE_SYNC_REQUESTS_PER_SECOND = 10_000
 
 
 def test_backfill_command_syncs_a_portal_and_shows_progress(stripe_hub, portal):
@@ -158,9 +169,9 @@ def test_payment_detail_shows_gross_fee_net_and_balance_transaction_once_synced(
 
 
 def test_a_payment_made_through_the_demo_shows_its_fees_and_is_on_the_reports_page(
-    stripe_hub, db, client_for, django_capture_on_commit_callbacks, monkeypatch
+    stripe_hub, db, client_for, django_capture_on_commit_callbacks, settings
 ):
-    monkeypatch.setattr(fees, "budget", None)  # the configured budget, as in `make dev`
+    settings.FEE_SYNC_REQUESTS_PER_SECOND = CONFIGURED_BUDGET  # as in `make dev`
     # Given the demo portal (`make dev` seeds it) with its Stripe account connected
     call_command("seed_demo", stdout=io.StringIO())
     portal = Portal.objects.get(name=DEMO_PORTAL)

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
 
 from commerce.catalog.models import BillingFrequency
 from payments.links.services import link_detail
 from payments.models import PaymentLink
 from tests.factories import ProductFactory
-from tests.payments.test_checkout_support import make_link
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", html.unescape(response.content.decode()))
+from tests.payments.support import make_link, text
 
 
 def editor_post(lines, **fields):

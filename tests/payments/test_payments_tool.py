@@ -1,14 +1,13 @@
 """The payments tool's pages: list (filters, search, pagination, empty states, queries),
 detail (amounts, card, ids, timeline) and who may see and refund what.
 
-Helpers at the top build payments two ways: `make_payment` writes a row only (for list
-behaviour), `paid_payment` makes a real charge in fakestripe on a verified connected
-account and records the Payment the way checkout would.
+Payments are made two ways: `PaymentFactory` writes a row only (for list behaviour),
+`paid_payment` (tests/payments/support.py) makes a real charge in fakestripe on a
+verified connected account and records the Payment the way checkout would.
 """
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -18,91 +17,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commerce import money
-from payments.connect.status import AccountStatus
-from payments.models import Checkout, Payment, Refund, StripeAccount, StripeEvent
-from tests.factories import ContactFactory
-
-_seq = itertools.count(1)
-
-
-# --- Helpers (imported by the refund and dispute tests) -------------------------------
-
-
-def ready_account(portal, stripe_id: str | None = None) -> StripeAccount:
-    return StripeAccount.objects.create(
-        portal=portal,
-        stripe_id=stripe_id or f"acct_test{next(_seq)}",
-        status=AccountStatus.READY,
-        charges_enabled=True,
-        payouts_enabled=True,
-        details_submitted=True,
-    )
-
-
-def make_payment(portal, *, account: StripeAccount | None = None, **fields) -> Payment:
-    n = next(_seq)
-    values = {
-        "portal": portal,
-        "source": Payment.Source.PAYMENT_LINK,
-        "status": Payment.Status.SUCCEEDED,
-        "amount": 5_000,
-        "card_brand": "visa",
-        "card_last4": "4242",
-        "stripe_account_id": account.stripe_id if account else "acct_rowonly",
-        "payment_intent_id": f"pi_row{n:05d}",
-        "charge_id": f"ch_row{n:05d}",
-        "paid_at": timezone.now(),
-    }
-    values.update(fields)
-    return Payment.objects.create(**values)
-
-
-def fakestripe_account(fakestripe, portal) -> StripeAccount:
-    """A verified connected account in fakestripe and the hub's READY row for it."""
-    platform = fakestripe.client()
-    account = platform.v1.accounts.create(
-        {"type": "standard", "country": "US", "email": "owner@acme.test"},
-        {"idempotency_key": str(uuid.uuid4())},
-    )
-    fakestripe.verify_account(account.id)
-    # With `hub_webhooks`, deliveries run in the background: let them land before this
-    # thread writes, as SQLite's shared test database takes one writer at a time.
-    fakestripe.flush_webhooks()
-    return ready_account(portal, account.id)
-
-
-def paid_payment(fakestripe, account: StripeAccount, *, amount: int = 5_000, **fields) -> Payment:
-    """A real charge with pm_card_visa on the connected account, recorded as a Payment."""
-    client = fakestripe.client(account.stripe_id)
-    intent = client.v1.payment_intents.create(
-        {
-            "amount": amount,
-            "currency": "usd",
-            "payment_method": "pm_card_visa",
-            "confirm": True,
-            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
-        },
-        {"idempotency_key": str(uuid.uuid4())},
-    )
-    assert intent.status == "succeeded"
-    charge = client.v1.charges.retrieve(intent.latest_charge)
-    card = charge.payment_method_details.card
-    fakestripe.flush_webhooks()
-    values = {
-        "amount": amount,
-        "payment_intent_id": intent.id,
-        "charge_id": charge.id,
-        "card_brand": card.brand,
-        "card_last4": card.last4,
-    }
-    values.update(fields)
-    return make_payment(account.portal, account=account, **values)
-
-
-def stripe_refunds(fakestripe, payment: Payment) -> list:
-    client = fakestripe.client(payment.stripe_account_id)
-    return client.v1.refunds.list({"charge": payment.charge_id, "limit": 100}).data
-
+from payments.models import Checkout, Payment, Refund, StripeEvent
+from tests.factories import (
+    CheckoutFactory,
+    ContactFactory,
+    PaymentFactory,
+    StripeAccountFactory,
+)
+from tests.payments.support import fakestripe_account, paid_payment
 
 # --- List -------------------------------------------------------------------------------
 
@@ -117,7 +39,7 @@ def test_not_connected_portal_sees_a_call_to_connect_stripe(billing_client, port
 
 
 def test_connected_portal_without_payments_explains_where_they_come_from(billing_client, portal):
-    ready_account(portal)
+    StripeAccountFactory(portal=portal)
     body = billing_client.get(reverse("payments:index")).content.decode()
     assert "No payments yet" in body
     assert "Connect Stripe to get paid" not in body
@@ -129,11 +51,14 @@ def test_list_shows_amount_status_buyer_source_card_and_date(stripe_hub, billing
         portal=portal, first_name="Maya", last_name="Lopez", email="maya@bright.test"
     )
     payment = paid_payment(stripe_hub, account, amount=123_450, contact=contact)
-    make_payment(
-        portal, account=account, status=Payment.Status.PARTIALLY_REFUNDED, refunded_amount=1_000
+    PaymentFactory(
+        portal=portal,
+        account=account,
+        status=Payment.Status.PARTIALLY_REFUNDED,
+        refunded_amount=1_000,
     )
-    make_payment(portal, account=account, status=Payment.Status.DISPUTED)
-    make_payment(portal, account=account, status=Payment.Status.FAILED, paid_at=None)
+    PaymentFactory(portal=portal, account=account, status=Payment.Status.DISPUTED)
+    PaymentFactory(portal=portal, account=account, status=Payment.Status.FAILED, paid_at=None)
     body = billing_client.get(reverse("payments:index")).content.decode()
     assert "$1,234.50" in body
     assert reverse("payments:detail", args=[payment.pk]) in body
@@ -146,10 +71,10 @@ def test_list_shows_amount_status_buyer_source_card_and_date(stripe_hub, billing
 
 
 def test_list_filters_by_status_and_source(billing_client, portal):
-    account = ready_account(portal)
-    refunded = make_payment(portal, account=account, status=Payment.Status.REFUNDED)
-    invoice = make_payment(portal, account=account, source=Payment.Source.INVOICE)
-    plain = make_payment(portal, account=account)
+    account = StripeAccountFactory(portal=portal)
+    refunded = PaymentFactory(portal=portal, account=account, status=Payment.Status.REFUNDED)
+    invoice = PaymentFactory(portal=portal, account=account, source=Payment.Source.INVOICE)
+    plain = PaymentFactory(portal=portal, account=account)
 
     def listed(**params):
         page = billing_client.get(reverse("payments:index"), params).context["page_obj"]
@@ -164,12 +89,12 @@ def test_list_filters_by_status_and_source(billing_client, portal):
 def test_date_range_is_whole_days_in_the_portals_time_zone(billing_client, portal):
     portal.time_zone = "America/New_York"
     portal.save()
-    account = ready_account(portal)
+    account = StripeAccountFactory(portal=portal)
     # 11:30 PM on March 9 in New York is already March 10 in UTC.
     with time_machine.travel(datetime(2026, 3, 10, 3, 30, tzinfo=UTC), tick=False):
-        late_on_9th = make_payment(portal, account=account)
+        late_on_9th = PaymentFactory(portal=portal, account=account)
     with time_machine.travel(datetime(2026, 3, 10, 15, 0, tzinfo=UTC), tick=False):
-        on_10th = make_payment(portal, account=account)
+        on_10th = PaymentFactory(portal=portal, account=account)
 
     def listed(**params):
         page = billing_client.get(reverse("payments:index"), params).context["page_obj"]
@@ -181,9 +106,9 @@ def test_date_range_is_whole_days_in_the_portals_time_zone(billing_client, porta
 
 
 def test_bad_dates_get_a_message_and_the_other_filters_still_apply(billing_client, portal):
-    account = ready_account(portal)
-    make_payment(portal, account=account)
-    refunded = make_payment(portal, account=account, status=Payment.Status.REFUNDED)
+    account = StripeAccountFactory(portal=portal)
+    PaymentFactory(portal=portal, account=account)
+    refunded = PaymentFactory(portal=portal, account=account, status=Payment.Status.REFUNDED)
     response = billing_client.get(
         reverse("payments:index"), {"date_from": "03/32/2026", "status": "refunded"}
     )
@@ -202,14 +127,18 @@ def test_bad_dates_get_a_message_and_the_other_filters_still_apply(billing_clien
 
 
 def test_search_by_buyer_email_or_stripe_id(billing_client, portal):
-    account = ready_account(portal)
-    maya = make_payment(
-        portal, account=account, contact=ContactFactory(portal=portal, email="maya@bright.test")
+    account = StripeAccountFactory(portal=portal)
+    maya = PaymentFactory(
+        portal=portal,
+        account=account,
+        contact=ContactFactory(portal=portal, email="maya@bright.test"),
     )
-    make_payment(
-        portal, account=account, contact=ContactFactory(portal=portal, email="jon@other.test")
+    PaymentFactory(
+        portal=portal,
+        account=account,
+        contact=ContactFactory(portal=portal, email="jon@other.test"),
     )
-    by_id = make_payment(portal, account=account, payment_intent_id="pi_FINDME123")
+    by_id = PaymentFactory(portal=portal, account=account, payment_intent_id="pi_FINDME123")
 
     def listed(q):
         page = billing_client.get(reverse("payments:index"), {"q": q}).context["page_obj"]
@@ -224,10 +153,10 @@ def test_search_by_buyer_email_or_stripe_id(billing_client, portal):
 
 
 def test_pagination_is_25_a_page_and_keeps_the_filters(billing_client, portal):
-    account = ready_account(portal)
+    account = StripeAccountFactory(portal=portal)
     for _ in range(30):
-        make_payment(portal, account=account, status=Payment.Status.REFUNDED)
-    make_payment(portal, account=account)
+        PaymentFactory(portal=portal, account=account, status=Payment.Status.REFUNDED)
+    PaymentFactory(portal=portal, account=account)
     first = billing_client.get(reverse("payments:index"), {"status": "refunded"})
     assert len(first.context["page_obj"].object_list) == 25
     assert "Showing 1\u201325 of 30" in first.content.decode()
@@ -239,9 +168,9 @@ def test_pagination_is_25_a_page_and_keeps_the_filters(billing_client, portal):
 def test_list_costs_the_same_queries_for_3_or_25_payments(
     billing_client, portal, django_assert_max_num_queries
 ):
-    account = ready_account(portal)
+    account = StripeAccountFactory(portal=portal)
     for _ in range(3):
-        make_payment(portal, account=account, contact=ContactFactory(portal=portal))
+        PaymentFactory(portal=portal, account=account, contact=ContactFactory(portal=portal))
     billing_client.get(reverse("payments:index"))  # warm the session and caches
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -249,15 +178,15 @@ def test_list_costs_the_same_queries_for_3_or_25_payments(
     with CaptureQueriesContext(connection) as few:
         billing_client.get(reverse("payments:index"))
     for _ in range(22):
-        make_payment(portal, account=account, contact=ContactFactory(portal=portal))
+        PaymentFactory(portal=portal, account=account, contact=ContactFactory(portal=portal))
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = billing_client.get(reverse("payments:index"), {"q": "example.org"})
     assert len(response.context["page_obj"].object_list) == 25
 
 
 def test_list_shows_only_this_portals_payments(billing_client, portal, other_portal):
-    mine = make_payment(portal, account=ready_account(portal))
-    theirs = make_payment(other_portal, account=ready_account(other_portal))
+    mine = PaymentFactory(portal=portal, account=StripeAccountFactory(portal=portal))
+    theirs = PaymentFactory(portal=other_portal, account=StripeAccountFactory(portal=other_portal))
     page = billing_client.get(reverse("payments:index")).context["page_obj"]
     assert [p.pk for p in page.object_list] == [mine.pk]
     searched = billing_client.get(reverse("payments:index"), {"q": theirs.payment_intent_id})
@@ -296,7 +225,13 @@ def test_detail_shows_amounts_with_pending_fees_card_ids_and_buyer_link(
 
 
 def test_detail_shows_synced_fee_and_net(billing_client, portal):
-    payment = make_payment(portal, account=ready_account(portal), amount=10_000, fee=320, net=9_680)
+    payment = PaymentFactory(
+        portal=portal,
+        account=StripeAccountFactory(portal=portal),
+        amount=10_000,
+        fee=320,
+        net=9_680,
+    )
     body = billing_client.get(reverse("payments:detail", args=[payment.pk])).content.decode()
     assert "\u2212$3.20" in body
     assert "$96.80" in body
@@ -306,9 +241,9 @@ def test_detail_shows_synced_fee_and_net(billing_client, portal):
 def test_timeline_lists_payment_refunds_dispute_and_failed_attempts(
     billing_client, portal, super_admin
 ):
-    account = ready_account(portal)
-    payment = make_payment(
-        portal,
+    account = StripeAccountFactory(portal=portal)
+    payment = PaymentFactory(
+        portal=portal,
         account=account,
         amount=10_000,
         refunded_amount=2_500,
@@ -381,7 +316,7 @@ def test_timeline_lists_payment_refunds_dispute_and_failed_attempts(
 
 
 def test_another_portals_payment_is_404_for_detail_and_refund(billing_client, other_portal):
-    theirs = make_payment(other_portal, account=ready_account(other_portal))
+    theirs = PaymentFactory(portal=other_portal, account=StripeAccountFactory(portal=other_portal))
     assert billing_client.get(reverse("payments:detail", args=[theirs.pk])).status_code == 404
     response = billing_client.post(
         reverse("payments:refund", args=[theirs.pk]),
@@ -397,7 +332,7 @@ def test_unknown_payment_is_404(billing_client, portal, missing):
 
 
 def test_sales_rep_sees_payments_but_cannot_refund(rep_client, portal):
-    payment = make_payment(portal, account=ready_account(portal))
+    payment = PaymentFactory(portal=portal, account=StripeAccountFactory(portal=portal))
     assert rep_client.get(reverse("payments:index")).status_code == 200
     body = rep_client.get(reverse("payments:detail", args=[payment.pk])).content.decode()
     assert "Refund this payment" not in body
@@ -411,24 +346,24 @@ def test_sales_rep_sees_payments_but_cannot_refund(rep_client, portal):
 
 
 def test_super_admin_sees_the_refund_button(admin_client_, portal):
-    payment = make_payment(portal, account=ready_account(portal))
+    payment = PaymentFactory(portal=portal, account=StripeAccountFactory(portal=portal))
     body = admin_client_.get(reverse("payments:detail", args=[payment.pk])).content.decode()
     assert 'data-open-dialog="refund-dialog"' in body
 
 
 def test_refund_is_post_only(billing_client, portal):
-    payment = make_payment(portal, account=ready_account(portal))
+    payment = PaymentFactory(portal=portal, account=StripeAccountFactory(portal=portal))
     assert billing_client.get(reverse("payments:refund", args=[payment.pk])).status_code == 405
 
 
 def test_timeline_reads_in_the_order_things_happened(billing_client, portal):
     # Given a buyer who started paying ten minutes ago, was declined five minutes ago,
     # then paid with another card (the payment row is written when it succeeds)
-    account = ready_account(portal)
+    account = StripeAccountFactory(portal=portal)
     now = timezone.now()
-    checkout = Checkout.objects.create(portal=portal, source="payment_link")
+    checkout = CheckoutFactory(portal=portal)
     Checkout.objects.filter(pk=checkout.pk).update(created_at=now - timedelta(minutes=10))
-    payment = make_payment(portal, account=account, checkout=checkout, paid_at=now)
+    payment = PaymentFactory(portal=portal, account=account, checkout=checkout, paid_at=now)
     StripeEvent.objects.create(
         stripe_id="evt_declined_first",
         type="payment_intent.payment_failed",

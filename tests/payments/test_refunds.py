@@ -11,13 +11,8 @@ from django.urls import reverse
 
 from payments.ledger import refunds
 from payments.models import Payment, Refund
-from tests.payments.test_payments_tool import (
-    fakestripe_account,
-    make_payment,
-    paid_payment,
-    ready_account,
-    stripe_refunds,
-)
+from tests.factories import PaymentFactory, StripeAccountFactory
+from tests.payments.support import fakestripe_account, paid_payment, stripe_refunds
 
 
 @pytest.fixture
@@ -221,12 +216,12 @@ def test_stripe_refusing_the_refund_is_explained(stripe_hub, billing_client, pai
 
 
 def test_disputed_or_unfinished_payments_cannot_be_refunded(billing_client, billing_admin, portal):
-    account = ready_account(portal)
-    disputed = make_payment(
-        portal, account=account, status=Payment.Status.DISPUTED, dispute_id="dp_1"
+    account = StripeAccountFactory(portal=portal)
+    disputed = PaymentFactory(
+        portal=portal, account=account, status=Payment.Status.DISPUTED, dispute_id="dp_1"
     )
-    processing = make_payment(portal, account=account, status=Payment.Status.PROCESSING)
-    failed = make_payment(portal, account=account, status=Payment.Status.FAILED)
+    processing = PaymentFactory(portal=portal, account=account, status=Payment.Status.PROCESSING)
+    failed = PaymentFactory(portal=portal, account=account, status=Payment.Status.FAILED)
     response = refund_post(billing_client, disputed, "1.00")
     assert response.status_code == 400
     assert "Stripe doesn't allow refunds while a dispute is open" in text(response)

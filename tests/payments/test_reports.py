@@ -14,29 +14,31 @@ from django.test.utils import CaptureQueriesContext
 
 from payments.models import Checkout, Payment
 from subscriptions.models import Subscription
-from tests.factories import ContactFactory, ProductFactory
+from tests.factories import (
+    CheckoutFactory,
+    ContactFactory,
+    PaymentFactory,
+    ProductFactory,
+    SubscriptionFactory,
+    SubscriptionItemFactory,
+)
 
 _seq = itertools.count(1)
 URL = "/reports/"
 
 
 def pay(portal, *, paid: datetime, amount: int, fee: int | None, refunded: int = 0, **fields):
-    n = next(_seq)
-    values = {
-        "portal": portal,
-        "source": Payment.Source.PAYMENT_LINK,
-        "status": Payment.Status.SUCCEEDED,
-        "amount": amount,
-        "refunded_amount": refunded,
-        "fee": fee,
-        "net": None if fee is None else amount - fee - refunded,
-        "stripe_account_id": "acct_reports",
-        "payment_intent_id": f"pi_rep{n:06d}",
-        "charge_id": f"ch_rep{n:06d}",
-        "paid_at": paid,
-    }
-    values.update(fields)
-    return Payment.objects.create(**values)
+    """A succeeded payment of `amount`, its fee synced (`fee=None`: not yet)."""
+    return PaymentFactory(
+        portal=portal,
+        amount=amount,
+        refunded_amount=refunded,
+        fee=fee,
+        net=None if fee is None else amount - fee - refunded,
+        stripe_account_id="acct_reports",
+        paid_at=paid,
+        **fields,
+    )
 
 
 def at(year: int, month: int, day: int = 15) -> datetime:
@@ -131,8 +133,8 @@ def test_product_margin_shares_fees_by_line_total_and_uses_unit_cost(billing_cli
         {"name": "Widget", "sku": "W-1", "quantity": 2, "unit_amount": 3_000, "total": 6_000},
         {"name": "Setup", "sku": "", "quantity": 1, "unit_amount": 4_000, "total": 4_000},
     ]
-    checkout = Checkout.objects.create(
-        portal=portal, source="payment_link", amount=10_000, order={"lines": lines, "total": 10_000}
+    checkout = CheckoutFactory(
+        portal=portal, amount=10_000, order={"lines": lines, "total": 10_000}
     )
     pay(portal, paid=at(2026, 2, 1), amount=10_000, fee=320, refunded=1_000, checkout=checkout)
 
@@ -169,9 +171,7 @@ def checkout_paying(portal, lines: list[dict], *, paid: datetime, fee: int, refu
     freezes orders: each line keeps its total."""
     lines = [{**line, "total": line["quantity"] * line["unit_amount"]} for line in lines]
     total = sum(line["total"] for line in lines)
-    checkout = Checkout.objects.create(
-        portal=portal, source="payment_link", amount=total, order={"lines": lines, "total": total}
-    )
+    checkout = CheckoutFactory(portal=portal, amount=total, order={"lines": lines, "total": total})
     return pay(portal, paid=paid, amount=total, fee=fee, refunded=refunded, checkout=checkout)
 
 
@@ -211,8 +211,6 @@ def renewal(subscription, period: int, *, paid: datetime, fee: int, refunded: in
 def test_product_margin_covers_renewals_and_matches_lines_without_a_sku(
     billing_client, portal, other_portal
 ):
-    from subscriptions.models import SubscriptionItem
-
     ProductFactory(portal=portal, name="Widget", sku="W-1", unit_cost=1_000)
     ProductFactory(portal=portal, name="Consulting hour", sku="", unit_cost=5_000)
     ProductFactory(portal=portal, name="Growth plan", sku="PLAN-G", unit_cost=900)
@@ -249,14 +247,8 @@ def test_product_margin_covers_renewals_and_matches_lines_without_a_sku(
     # snapshot without SKU and under an old name, but carrying the product), renewed in
     # February (fee 6.10) and March (fee 6.10, 20.00 refunded); a renewal in April and a
     # failed one in March are outside the figures
-    subscription = Subscription.objects.create(
-        portal=portal,
-        contact=ContactFactory(portal=portal),
-        billing_frequency="monthly",
-        amount=20_000,
-        start_date=date(2026, 1, 1),
-        stripe_account_id="acct_reports",
-        stripe_customer_id="cus_x",
+    subscription = SubscriptionFactory(
+        portal=portal, amount=20_000, start_date=date(2026, 1, 1), item=None
     )
     for position, (name, sku, product, quantity, amount) in enumerate(
         [
@@ -264,8 +256,7 @@ def test_product_margin_covers_renewals_and_matches_lines_without_a_sku(
             ("Support (old name)", "", support, 1, 5_300),
         ]
     ):
-        SubscriptionItem.objects.create(
-            portal=portal,
+        SubscriptionItemFactory(
             subscription=subscription,
             product=product,
             name=name,
@@ -317,7 +308,7 @@ def test_mrr_normalises_periods_and_follows_start_and_end(billing_client, portal
     contact = ContactFactory(portal=portal)
 
     def subscription(frequency, amount, start, ended=None):
-        return Subscription.objects.create(
+        return SubscriptionFactory(
             portal=portal,
             contact=contact,
             billing_frequency=frequency,
@@ -325,8 +316,6 @@ def test_mrr_normalises_periods_and_follows_start_and_end(billing_client, portal
             start_date=start,
             ended_at=ended,
             status=Subscription.Status.CANCELLED if ended else Subscription.Status.ACTIVE,
-            stripe_account_id="acct_reports",
-            stripe_customer_id="cus_x",
         )
 
     subscription("monthly", 5_000, date(2026, 1, 10))
@@ -346,14 +335,8 @@ def test_recovery_counts_failed_periods_later_paid(billing_client, portal, figur
     from subscriptions.models import BillingCycle
 
     contact = ContactFactory(portal=portal)
-    subscription = Subscription.objects.create(
-        portal=portal,
-        contact=contact,
-        billing_frequency="monthly",
-        amount=5_000,
-        start_date=date(2025, 12, 1),
-        stripe_account_id="acct_reports",
-        stripe_customer_id="cus_x",
+    subscription = SubscriptionFactory(
+        portal=portal, contact=contact, amount=5_000, start_date=date(2025, 12, 1)
     )
 
     def cycle(period, status, failed_at=None):
@@ -501,9 +484,7 @@ def test_a_portal_with_100000_payments_answers_in_constant_queries_with_exact_fi
         {"name": "Widget", "sku": "W-1", "quantity": 2, "unit_amount": 300, "total": 600},
         {"name": "Setup", "sku": "", "quantity": 1, "unit_amount": 400, "total": 400},
     ]
-    checkout = Checkout.objects.create(
-        portal=portal, source="payment_link", amount=1_000, order={"lines": lines, "total": 1_000}
-    )
+    checkout = CheckoutFactory(portal=portal, amount=1_000, order={"lines": lines, "total": 1_000})
     expected: dict = {}
     Payment.objects.bulk_create(scale_payment(portal, i, checkout, expected) for i in range(10))
     downloads = ("monthly", "sources", "mrr", "products", "recovery")

@@ -17,8 +17,7 @@ from payments.connect import services as accounts
 from payments.connect.status import AccountStatus
 from payments.models import StripeAccount, StripeEvent
 from payments.stripe.core import _write
-
-from .test_connect_flow import start, stripe_accounts
+from tests.payments.support import start_onboarding, stripe_accounts
 
 
 def test_a_write_without_an_idempotency_key_never_reaches_stripe(stripe_hub, db):
@@ -38,7 +37,7 @@ def test_server_errors_are_retried_with_the_same_key_until_they_succeed(
 ):
     stripe_hub.inject_failure("/v1/accounts", "server_error", count=2)
     stripe_hub.inject_failure("/v1/account_links", "lock_timeout", count=1)
-    start(portal, super_admin)
+    start_onboarding(portal, super_admin)
     # two 500s and a lock timeout later: one account, one link, nothing twice
     assert len(stripe_accounts(stripe_hub)) == 1
     assert StripeAccount.objects.get(portal=portal).stripe_id == stripe_accounts(stripe_hub)[0].id
@@ -57,7 +56,7 @@ def test_secret_keys_never_reach_logs_or_pages(
         reverse("payments:connect"), {"confirm_us": "on", "accept_terms": "on"}, follow=True
     )
     stripe_hub.clear_failures()
-    start(portal, super_admin)  # and a successful call, logged at debug level
+    start_onboarding(portal, super_admin)  # and a successful call, logged at debug level
     assert caplog.records, "the seam logs its calls"
     assert secret not in caplog.text
     assert "sk_test" not in response.content.decode()
@@ -77,7 +76,7 @@ def test_a_stripe_account_belongs_to_one_portal_and_a_portal_has_one_account(
 def test_action_required_sends_the_admin_through_a_fresh_onboarding_link(
     stripe_hub, portal, super_admin, admin_client_
 ):
-    start(portal, super_admin)
+    start_onboarding(portal, super_admin)
     account = StripeAccount.objects.get(portal=portal)
     stripe_hub.verify_account(account.stripe_id)
     stripe_hub.require_information(account.stripe_id)
@@ -94,7 +93,7 @@ def test_action_required_sends_the_admin_through_a_fresh_onboarding_link(
 def test_retry_on_a_failed_event_processes_it(
     stripe_hub, portal, super_admin, admin_client_, django_capture_on_commit_callbacks
 ):
-    start(portal, super_admin)
+    start_onboarding(portal, super_admin)
     account = StripeAccount.objects.get(portal=portal)
     stripe_hub.verify_account(account.stripe_id)
     event = StripeEvent.objects.create(

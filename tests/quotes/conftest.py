@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
 
 from quotes import services
-from quotes.services import LineInput
 from tests.factories import ContactFactory
-
-
-def line(name: str = "Consulting", quantity: int = 1, unit_amount: int = 10_000, **kw) -> LineInput:
-    return LineInput(name=name, quantity=quantity, unit_amount=unit_amount, **kw)
+from tests.support import line
 
 
 @pytest.fixture
@@ -42,7 +37,3 @@ def make_quote(portal, sales_rep, contact):
         return quote
 
     return make
-
-
-def days_from_today(portal, days: int) -> dt.date:
-    return services.portal_today(portal) + dt.timedelta(days=days)

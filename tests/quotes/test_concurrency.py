@@ -7,6 +7,7 @@ from django.db import connection
 
 from quotes import services
 from quotes.models import QuoteEvent, QuoteStatus
+from tests.quotes.support import days_from_today
 
 
 def _race(*actions):
@@ -56,8 +57,6 @@ def test_accept_and_decline_at_once_record_exactly_one_answer(postgres, make_quo
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_reminder_runs_at_once_send_one_reminder(postgres, make_quote, portal):
-    from .conftest import days_from_today
-
     quote = make_quote(expires_on=days_from_today(portal, 2), publish=True)
 
     def remind():

@@ -14,12 +14,8 @@ from payments.models import Checkout, Payment
 from quotes import services
 from quotes.models import QuoteStatus
 from subscriptions.models import Subscription
-from tests.payments import test_checkout_support as support
-from tests.payments.test_checkout_support import confirm, intents_on, text
-
-from .conftest import line
-
-ready_account = support.ready_account  # a fixture
+from tests.payments.support import confirm, intents_on, text
+from tests.support import line
 
 
 def sign(client: Client, quote, name: str = "Bea Buyer"):

@@ -10,8 +10,7 @@ from pypdf import PdfReader
 from commerce.catalog.models import BillingFrequency
 from quotes import services
 from quotes.pdf import render_quote_pdf
-
-from .conftest import line
+from tests.support import line
 
 
 def pdf_text(pdf: bytes) -> str:

@@ -8,8 +8,7 @@ from django.urls import reverse
 
 from quotes import services
 from quotes.models import QuoteStatus
-
-from .conftest import line
+from tests.support import line
 
 pytestmark = pytest.mark.django_db
 

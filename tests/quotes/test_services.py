@@ -8,9 +8,9 @@ from django.core import mail
 from quotes import emails, services
 from quotes.models import Quote, QuoteEvent, QuoteLine, QuoteNotice, QuoteStatus
 from quotes.services import QuoteError
-from tests.factories import ContactFactory, ProductFactory
-
-from .conftest import days_from_today, line
+from tests.factories import ContactFactory, PaymentFactory, ProductFactory
+from tests.quotes.support import days_from_today
+from tests.support import line
 
 pytestmark = pytest.mark.django_db
 
@@ -199,15 +199,7 @@ def test_draft_cannot_be_accepted_or_declined(make_quote):
 
 
 def test_mark_paid_only_from_accepted_and_is_idempotent(make_quote, portal, sales_rep):
-    from payments.models import Payment
-
-    payment = Payment.objects.create(
-        portal=portal,
-        source=Payment.Source.values[0],
-        amount=11_000,
-        stripe_account_id="acct_test",
-        payment_intent_id="pi_quote_test",
-    )
+    payment = PaymentFactory(portal=portal, source="quote", amount=11_000)
     quote = make_quote(publish=True)
     with pytest.raises(QuoteError, match="published: it cannot be marked paid"):
         services.quote_mark_paid(quote=quote, payment=payment)

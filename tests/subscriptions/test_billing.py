@@ -14,11 +14,8 @@ from payments import stripe as stripe_api
 from payments.models import Payment
 from subscriptions import billing, tasks
 from subscriptions.models import BillingAttempt, BillingCycle, Subscription
-from tests.payments import test_checkout_support as checkout_support
 
 from .support import make_subscription, saved_card, succeeded_intents
-
-ready_account = checkout_support.ready_account  # a fixture
 
 pytestmark = pytest.mark.django_db
 

@@ -20,11 +20,8 @@ from payments.models import Payment
 from subscriptions import tasks
 from subscriptions.models import Subscription
 from tests.factories import ContactFactory
-from tests.payments import test_checkout_support as checkout_support
 
 from .support import make_subscription, saved_card
-
-ready_account = checkout_support.ready_account  # a fixture
 
 TABLE = Subscription._meta.db_table
 NOT_DUE = 20_000

@@ -1,23 +1,21 @@
 """The background Stripe request budget (SUBSCRIPTION_STRIPE_REQUESTS_PER_SECOND),
-measured where it matters: the PaymentIntent creations fakestripe receives (sampled by
-`support.Sampler`). Across worker processes: test_billing_workers.py.
+measured where it matters: when fakestripe received each PaymentIntent creation, on its
+own clock (tests/request_log.py). Across worker processes: test_billing_workers.py.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from payments.models import Payment
-from subscriptions import budget, tasks
-from tests.payments import test_checkout_support as checkout_support
+from subscriptions import tasks
+from subscriptions.billing import STRIPE_BUDGET
+from tests.request_log import busiest_second, span
 
-from .support import CREATE, Sampler, make_subscription, saved_card, succeeded_intents
-
-ready_account = checkout_support.ready_account  # a fixture
+from .support import CREATE, make_subscription, saved_card, succeeded_intents
 
 pytestmark = pytest.mark.django_db
 
@@ -40,29 +38,24 @@ def test_billing_run_keeps_stripe_traffic_within_the_request_budget(
             next_billing_date=today,
         )
     stripe_hub.reset_stats()
-    sampler = Sampler(stripe_hub)
-    sampler.start()
 
-    started = time.monotonic()
     tasks.billing_run.delay()
-    elapsed = time.monotonic() - started
 
-    sampler.done.set()
-    sampler.join()
     assert Payment.objects.filter(source=Payment.Source.SUBSCRIPTION).count() == 40
     assert len(succeeded_intents(stripe_hub, account)) == 40
     assert stripe_hub.stats()["calls"][CREATE] == 40
-    # 20/s is 2 requests per 100 ms slot: 40 requests take 20 slots, so at least the 18
+    # When each creation reached fakestripe, on its clock: the log saw all of them…
+    arrived = stripe_hub.request_times(CREATE)
+    assert len(arrived) == 40
+    # …20/s is 2 requests per 100 ms slot: 40 requests take 20 slots, so at least the 18
     # whole slots between the first and the last (whose requests may come at the end
     # and at the start of theirs). A counter per whole second would let them all go
     # within about one second.
-    assert budget.burst(20) == 2
-    assert sampler.span(40) >= 18 * 0.1 - 0.05, sampler.span(40)
-    # The sampling saw the traffic (more than a few samples a second, the budget used)…
-    assert len(sampler.samples) >= 20 * elapsed, len(sampler.samples)
-    busiest = sampler.busiest_second()
+    assert STRIPE_BUDGET.burst_for(20) == 2
+    assert span(arrived, 40) >= 18 * 0.1 - 0.05, span(arrived, 40)
+    busiest = busiest_second(arrived)
     assert busiest >= 10, busiest
     # …and no second of it held more than the budget plus one slot's share, plus the
     # one request (a single process charges one at a time) that may have been sent
     # just before that second and still been in flight when it started.
-    assert busiest <= 20 + budget.burst(20) + 1, busiest
+    assert busiest <= 20 + STRIPE_BUDGET.burst_for(20) + 1, busiest

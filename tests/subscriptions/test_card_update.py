@@ -11,11 +11,8 @@ import time_machine
 
 from subscriptions import dunning, tasks
 from subscriptions.models import BillingAttempt, Subscription
-from tests.payments import test_checkout_support as checkout_support
 
 from .support import make_subscription, saved_card, succeeded_intents
-
-ready_account = checkout_support.ready_account  # a fixture
 
 pytestmark = pytest.mark.django_db
 

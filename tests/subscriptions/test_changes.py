@@ -18,11 +18,8 @@ from commerce.catalog.models import BillingFrequency
 from subscriptions import tasks
 from subscriptions.models import BillingCycle, Subscription, SubscriptionEvent
 from tests.factories import ProductFactory
-from tests.payments import test_checkout_support as checkout_support
 
 from .support import make_subscription, saved_card, succeeded_intents
-
-ready_account = checkout_support.ready_account  # a fixture
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,7 @@ from django.core.management import CommandError, call_command
 
 from payments.models import Payment
 from subscriptions.models import Subscription
-from tests.payments import test_checkout_support as support
-
-ready_account = support.ready_account  # a fixture
+from tests.payments import support
 
 pytestmark = pytest.mark.django_db
 

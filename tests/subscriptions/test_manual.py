@@ -14,11 +14,8 @@ from commerce.catalog.models import BillingFrequency
 from subscriptions import tasks
 from subscriptions.models import Subscription
 from tests.factories import ContactFactory, ProductFactory
-from tests.payments import test_checkout_support as checkout_support
 
 from .support import saved_card, succeeded_intents
-
-ready_account = checkout_support.ready_account  # a fixture
 
 pytestmark = pytest.mark.django_db
 

@@ -9,21 +9,16 @@ from django.core import mail
 from django.utils import timezone
 
 from subscriptions.models import BillingAttempt, BillingCycle, Subscription
-from tests.factories import ContactFactory
-
-from .support import make_subscription
+from tests.factories import ContactFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _sub(portal, *, due_in_days: int = 20, **kw) -> Subscription:
     today = timezone.localdate()
-    return make_subscription(
-        portal,
-        account="acct_x",
-        customer="cus_x",
-        payment_method="pm_x",
-        start=today - timedelta(days=10),
+    return SubscriptionFactory(
+        portal=portal,
+        start_date=today - timedelta(days=10),
         next_billing_date=today + timedelta(days=due_in_days),
         **kw,
     )

@@ -1,31 +1,31 @@
 """Handlers for PaymentIntent events of hosted checkouts. Idempotent: they re-fetch the
 intent (events arrive in any order, and twice) and let the checkout services decide.
 
-An intent that belongs to no checkout but carries billing-cycle metadata is a
-subscription's later period: it is settled by the billing run's services
-(subscriptions.billing.attempt_resolve_from_intent), from the intent re-fetched here.
+An intent that belongs to no checkout is offered to the resolver an app registered for
+its metadata (payables.register_intent_resolver): subscriptions settles a later period's
+billing attempt (`billing_attempt`) from the intent re-fetched here.
 """
 
 from __future__ import annotations
 
 from payments import stripe as stripe_api
 from payments.checkout import checkout_complete, checkout_record_failure, fetch_intent
+from payments.checkout.payables import intent_resolver_for
 from payments.models import Checkout, StripeEvent
 from payments.webhooks.services import handles
 
 
-def _billing_attempt_event(event: StripeEvent) -> bool:
-    """Settles a subscription billing attempt named by the intent's metadata; False
-    when the intent is not one."""
+def _resolve_other_intent(event: StripeEvent) -> bool:
+    """Settles an intent of no checkout through the resolver its metadata names (a
+    subscription's billing attempt); False when no registered resolver claims it."""
     intent = (event.payload.get("data") or {}).get("object") or {}
-    if not (intent.get("metadata") or {}).get("billing_attempt") or not event.account:
+    resolve = intent_resolver_for(intent)
+    if resolve is None or not event.account:
         return False
-    from subscriptions.billing import attempt_resolve_from_intent
-
     fresh = stripe_api.payment_intent_retrieve(
         account=event.account, payment_intent_id=intent["id"], expand_charge=True
     )
-    return attempt_resolve_from_intent(account=event.account, payment_intent=fresh)
+    return resolve(account=event.account, payment_intent=fresh)
 
 
 def _checkout_for(event: StripeEvent) -> Checkout | None:
@@ -41,7 +41,7 @@ def _checkout_for(event: StripeEvent) -> Checkout | None:
 def on_payment_intent_succeeded(event: StripeEvent) -> None:
     checkout = _checkout_for(event)
     if checkout is None:
-        _billing_attempt_event(event)
+        _resolve_other_intent(event)
         return
     if checkout.status == Checkout.Status.SUCCEEDED:
         return
@@ -52,7 +52,7 @@ def on_payment_intent_succeeded(event: StripeEvent) -> None:
 def on_payment_intent_failed(event: StripeEvent) -> None:
     checkout = _checkout_for(event)
     if checkout is None:
-        _billing_attempt_event(event)
+        _resolve_other_intent(event)
         return
     if checkout.status != Checkout.Status.OPEN:
         return

@@ -1,19 +1,20 @@
-// The quote builder, progressively enhanced: add, reorder and remove lines without a
-// reload, fill a line from the chosen product, and show totals priced by the server
-// (POST to the preview URL) while typing. Without JavaScript the form still works:
-// blank rows, position numbers, "Remove" boxes and an "Update totals" button.
+// The document editor (quotes, invoices), progressively enhanced: add, reorder and
+// remove lines without a reload, fill a line from the chosen product, and show totals
+// priced by the server (POST to the preview URL) while typing. Without JavaScript the
+// form still works: blank rows, position numbers, "Remove" boxes and an "Update totals"
+// button.
 (function () {
   "use strict";
-  const form = document.getElementById("quote-builder");
+  const form = document.getElementById("document-editor");
   if (!form) return;
   const rows = document.getElementById("line-rows");
   const template = document.getElementById("line-template");
   const total = document.getElementById("id_lines-TOTAL_FORMS");
   const add = document.getElementById("add-line");
-  const totalsBox = document.getElementById("quote-totals");
+  const totalsBox = document.getElementById("document-totals");
   const status = document.getElementById("totals-status");
   const products = new Map(
-    JSON.parse(document.getElementById("quote-products").textContent).map((p) => [String(p.id), p])
+    JSON.parse(document.getElementById("document-products").textContent).map((p) => [String(p.id), p])
   );
 
   document.getElementById("no-js-refresh").hidden = true;
