@@ -12,11 +12,18 @@ from django.db.models.functions import Coalesce
 
 from commerce.documents import selectors as documents
 from commerce.documents.kinds import DocumentContents, portal_today
-from commerce.portals.access import for_portal
+from commerce.portals.access import for_portal, get_for_portal
 from commerce.portals.models import Portal
 
 from .kind import INVOICES
-from .models import UNPAID_STATUSES, Invoice, InvoicePayment, InvoiceSettings, InvoiceStatus
+from .models import (
+    UNPAID_STATUSES,
+    Invoice,
+    InvoiceEvent,
+    InvoicePayment,
+    InvoiceSettings,
+    InvoiceStatus,
+)
 from .services import invoice_settings_for
 
 
@@ -99,6 +106,21 @@ def invoice_detail(*, portal: Portal, pk: int) -> Invoice:
         .prefetch_related("lines", "events__actor", "payments__payment")
     )
     return documents.document_or_404(invoices, pk=pk)
+
+
+def invoice_get(*, portal: Portal, pk: int) -> Invoice:
+    """One invoice of `portal` to edit or act on, with its portal; another portal's is a 404."""
+    return get_for_portal(Invoice.objects.select_related("portal"), portal, pk=pk)
+
+
+def invoice_events(invoice: Invoice) -> list[InvoiceEvent]:
+    """The invoice's timeline (prefetched with their actors by `invoice_detail`)."""
+    return list(invoice.events.all())
+
+
+def invoice_payments(invoice: Invoice) -> list[InvoicePayment]:
+    """The payments recorded on the invoice (prefetched by `invoice_detail`)."""
+    return list(invoice.payments.all())
 
 
 def invoice_for_public(*, token: str) -> Invoice:

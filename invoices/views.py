@@ -19,8 +19,9 @@ from commerce import money
 from commerce.documents import views as documents
 from commerce.documents.forms import SendForm, line_rows
 from commerce.forms import submitted
-from commerce.portals.access import current_portal, get_for_portal, has_permission, portal_view
-from quotes.models import Quote
+from commerce.portals.access import current_portal, has_permission, portal_view
+from commerce.portals.http import AuthenticatedHttpRequest
+from quotes.selectors import quote_get
 
 from . import emails, selectors, services
 from .csv_io import write_invoices_csv, write_payments_csv
@@ -59,7 +60,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _editor(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
+def _editor(request: AuthenticatedHttpRequest, invoice: Invoice | None) -> HttpResponse:
     portal = current_portal(request)
     if invoice is None:
         initial = {
@@ -71,7 +72,7 @@ def _editor(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
     else:
         form = InvoiceForm(*submitted(request), portal=portal, invoice=invoice)
     lines = line_rows(InvoiceLineFormSet, request, portal=portal, document=invoice)
-    actor: Any = request.user
+    actor = request.user
     return documents.editor_response(
         request,
         invoice,
@@ -88,13 +89,13 @@ def _editor(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
 
 
 @portal_view("invoices.edit")
-def invoice_create(request: HttpRequest) -> HttpResponse:
+def invoice_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _editor(request, None)
 
 
 @portal_view("invoices.edit")
-def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    invoice = get_for_portal(Invoice.objects.select_related("portal"), request, pk=pk)
+def invoice_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    invoice = selectors.invoice_get(portal=current_portal(request), pk=pk)
     if invoice.is_locked:
         messages.error(
             request,
@@ -124,8 +125,8 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "doc": selectors.invoice_document(invoice),
             "invoice": invoice,
-            "events": list(invoice.events.all()),
-            "payments": list(invoice.payments.all()),
+            "events": selectors.invoice_events(invoice),
+            "payments": selectors.invoice_payments(invoice),
             "can_edit": has_permission(request, "invoices.edit"),
             "can_record": has_permission(request, "invoices.payments"),
             "can_void": has_permission(request, "invoices.void"),
@@ -147,9 +148,9 @@ def _errors_text(form: Any) -> str:
 
 
 def _act(
-    request: HttpRequest, pk: int, action: Callable[[Invoice], tuple[Invoice, str]]
+    request: AuthenticatedHttpRequest, pk: int, action: Callable[[Invoice], tuple[Invoice, str]]
 ) -> HttpResponse:
-    invoice = get_for_portal(Invoice.objects.all(), request, pk=pk)
+    invoice = selectors.invoice_get(portal=current_portal(request), pk=pk)
     try:
         invoice, note = action(invoice)
     except services.InvoiceError as exc:
@@ -161,9 +162,9 @@ def _act(
 
 @require_POST
 @portal_view("invoices.edit")
-def invoice_finalize(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_finalize(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def action(invoice: Invoice) -> tuple[Invoice, str]:
-        invoice = services.invoice_finalize(invoice=invoice, actor=request.user)  # type: ignore[arg-type]
+        invoice = services.invoice_finalize(invoice=invoice, actor=request.user)
         return invoice, f"{invoice.display_number} is finalized. Send it to the contact."
 
     return _act(request, pk, action)
@@ -171,12 +172,12 @@ def invoice_finalize(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @portal_view("invoices.edit")
-def invoice_send(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = SendForm(request.POST)
     message = form.cleaned_data["message"] if form.is_valid() else ""
 
     def action(invoice: Invoice) -> tuple[Invoice, str]:
-        invoice = emails.invoice_send(invoice=invoice, actor=request.user, message=message)  # type: ignore[arg-type]
+        invoice = emails.invoice_send(invoice=invoice, actor=request.user, message=message)
         to = invoice.contact.email if invoice.contact else "the contact"
         return invoice, f"{invoice.display_number} is on its way to {to}."
 
@@ -185,9 +186,9 @@ def invoice_send(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @portal_view("invoices.edit")
-def invoice_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_duplicate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def action(invoice: Invoice) -> tuple[Invoice, str]:
-        copy = services.invoice_duplicate(invoice=invoice, actor=request.user)  # type: ignore[arg-type]
+        copy = services.invoice_duplicate(invoice=invoice, actor=request.user)
         return copy, f"Copied {invoice.display_number} to a new draft."
 
     return _act(request, pk, action)
@@ -195,12 +196,12 @@ def invoice_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @portal_view("invoices.void")
-def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_void(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
 
     def action(invoice: Invoice) -> tuple[Invoice, str]:
-        invoice = services.invoice_void(invoice=invoice, actor=request.user, reason=reason)  # type: ignore[arg-type]
+        invoice = services.invoice_void(invoice=invoice, actor=request.user, reason=reason)
         return invoice, f"{invoice.display_number} is void; its page tells the buyer."
 
     return _act(request, pk, action)
@@ -208,14 +209,14 @@ def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @portal_view("invoices.void")
-def invoice_uncollectible(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_uncollectible(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
 
     def action(invoice: Invoice) -> tuple[Invoice, str]:
         invoice = services.invoice_mark_uncollectible(
             invoice=invoice,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             reason=reason,
         )
         return invoice, f"{invoice.display_number} is marked uncollectible; reminders stop."
@@ -225,7 +226,7 @@ def invoice_uncollectible(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @portal_view("invoices.payments")
-def payment_record(request: HttpRequest, pk: int) -> HttpResponse:
+def payment_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = PaymentForm(request.POST)
 
     def action(invoice: Invoice) -> tuple[Invoice, str]:
@@ -234,7 +235,7 @@ def payment_record(request: HttpRequest, pk: int) -> HttpResponse:
             raise services.InvoiceError(f"The payment was not recorded. {errors}")
         payment = services.invoice_record_payment(
             invoice=invoice,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             **form.cleaned_data,
         )
         amount = money.format_cents(payment.amount, invoice.currency)
@@ -245,11 +246,11 @@ def payment_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @portal_view("invoices.payments")
-def payment_delete(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+def payment_delete(request: AuthenticatedHttpRequest, pk: int, payment_pk: int) -> HttpResponse:
     def action(invoice: Invoice) -> tuple[Invoice, str]:
         invoice = services.invoice_delete_payment(
             invoice=invoice,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             payment_id=payment_pk,
         )
         return (
@@ -262,10 +263,10 @@ def payment_delete(request: HttpRequest, pk: int, payment_pk: int) -> HttpRespon
 
 @require_POST
 @portal_view("invoices.edit")
-def invoice_from_quote(request: HttpRequest, quote_pk: int) -> HttpResponse:
-    quote = get_for_portal(Quote.objects.all(), request, pk=quote_pk)
+def invoice_from_quote(request: AuthenticatedHttpRequest, quote_pk: int) -> HttpResponse:
+    quote = quote_get(portal=current_portal(request), pk=quote_pk)
     try:
-        invoice = services.invoice_create_from_quote(quote=quote, actor=request.user)  # type: ignore[arg-type]
+        invoice = services.invoice_create_from_quote(quote=quote, actor=request.user)
     except services.InvoiceError as exc:
         messages.error(request, str(exc))
         return redirect(quote)

@@ -8,6 +8,7 @@ from celery import shared_task
 
 from payments import stripe as stripe_api
 from payments.connect import services as accounts
+from payments.fees import services as fees
 from payments.models import StripeAccount
 from payments.webhooks import services as webhooks
 
@@ -78,8 +79,6 @@ def account_invalid_heard(stripe_id: str) -> None:
 def sync_fees_due() -> int:
     """Beat: enqueues a fee sync for each connected account with activity since its last
     sync (one query; idle accounts cost no Stripe call)."""
-    from payments.fees import services as fees
-
     ids = fees.accounts_due()
     for account_id in ids:
         sync_fees_for_account.delay(account_id)
@@ -89,8 +88,6 @@ def sync_fees_due() -> int:
 @shared_task(acks_late=True)
 def sync_fees_for_account(account_id: int) -> int:
     """Idempotent: a duplicate runs after (or is skipped while) the first holds the claim."""
-    from payments.fees import services as fees
-
     account = StripeAccount.objects.filter(pk=account_id).first()
     if account is None:
         return 0

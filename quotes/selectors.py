@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from commerce.documents import selectors as documents
 from commerce.documents.kinds import DocumentContents, portal_today
-from commerce.portals.access import for_portal
+from commerce.portals.access import for_portal, get_for_portal
 from commerce.portals.models import Membership, Portal, User
 from commerce.portals.permissions import Role
 
 from .kind import QUOTES
-from .models import REMINDER_DAYS_BEFORE_EXPIRY, Quote, QuoteNotice, QuoteStatus
+from .models import REMINDER_DAYS_BEFORE_EXPIRY, Quote, QuoteEvent, QuoteNotice, QuoteStatus
 
 
 def quote_search(
@@ -114,6 +114,16 @@ def quote_detail(*, portal: Portal, pk: int) -> Quote:
         .prefetch_related("lines", "events__actor")
     )
     return documents.document_or_404(quotes, pk=pk)
+
+
+def quote_get(*, portal: Portal, pk: int) -> Quote:
+    """One quote of `portal` to edit or act on, with its portal; another portal's is a 404."""
+    return get_for_portal(Quote.objects.select_related("portal"), portal, pk=pk)
+
+
+def quote_events(quote: Quote) -> list[QuoteEvent]:
+    """The quote's timeline (prefetched with their actors by `quote_detail`)."""
+    return list(quote.events.all())
 
 
 # Statuses in which the buyer's link answers: a draft has no token, so a reverted quote's

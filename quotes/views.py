@@ -26,10 +26,10 @@ from commerce.documents.views import (
 from commerce.forms import submitted
 from commerce.portals.access import (
     current_portal,
-    get_for_portal,
     has_permission,
     portal_view,
 )
+from commerce.portals.http import AuthenticatedHttpRequest
 from payments.checkout import CheckoutError, NotAcceptingPayments
 from payments.stripe import StripeServiceError
 
@@ -49,7 +49,7 @@ from .pricing import QuoteTotals
 
 
 @portal_view("quotes.view")
-def quote_list(request: HttpRequest) -> HttpResponse:
+def quote_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     portal = current_portal(request)
     filters = QuoteFilterForm(request.GET)
     listing = selectors.quote_list_page(
@@ -65,12 +65,12 @@ def quote_list(request: HttpRequest) -> HttpResponse:
             "is_empty": listing.is_empty,
             "statuses": QuoteStatus.choices,
             "owners": selectors.quote_owners(portal=portal),
-            "notices": selectors.notices_for(portal=portal, user=request.user),  # type: ignore[arg-type]
+            "notices": selectors.notices_for(portal=portal, user=request.user),
         },
     )
 
 
-def _builder(request: HttpRequest, quote: Quote | None) -> HttpResponse:
+def _builder(request: AuthenticatedHttpRequest, quote: Quote | None) -> HttpResponse:
     portal = current_portal(request)
     initial: dict[str, Any] = {}
     if quote is None:
@@ -85,7 +85,7 @@ def _builder(request: HttpRequest, quote: Quote | None) -> HttpResponse:
     else:
         form = QuoteForm(*submitted(request), portal=portal, quote=quote)
     lines = line_rows(LineFormSet, request, portal=portal, document=quote)
-    actor: Any = request.user
+    actor = request.user
     return editor_response(
         request,
         quote,
@@ -116,13 +116,13 @@ def _pricing(form: QuoteForm) -> Callable[[Sequence[LineInput]], QuoteTotals]:
 
 
 @portal_view("quotes.edit")
-def quote_create(request: HttpRequest) -> HttpResponse:
+def quote_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _builder(request, None)
 
 
 @portal_view("quotes.edit")
-def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    quote = get_for_portal(Quote.objects.select_related("portal"), request, pk=pk)
+def quote_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get(portal=current_portal(request), pk=pk)
     if quote.is_locked:
         messages.error(
             request,
@@ -151,7 +151,7 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "doc": selectors.quote_document(quote),
             "quote": quote,
-            "events": list(quote.events.all()),
+            "events": selectors.quote_events(quote),
             "can_edit": has_permission(request, "quotes.edit"),
             "send_form": SendForm(),
             "public_url": services.public_url(quote) if quote.public_token else "",
@@ -159,23 +159,23 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    quote = get_for_portal(Quote.objects.all(), request, pk=pk)
+def _transition(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
+    quote = selectors.quote_get(portal=current_portal(request), pk=pk)
     actor = request.user
     try:
         if action == "publish":
-            quote = services.quote_publish(quote=quote, actor=actor)  # type: ignore[arg-type]
+            quote = services.quote_publish(quote=quote, actor=actor)
             note = f"{quote.display_number} is published. Send it to the buyer or share its link."
         elif action == "revert":
-            quote = services.quote_revert(quote=quote, actor=actor)  # type: ignore[arg-type]
+            quote = services.quote_revert(quote=quote, actor=actor)
             note = f"{quote.display_number} is a draft again; its public link no longer works."
         elif action == "clone":
-            quote = services.quote_clone(quote=quote, actor=actor)  # type: ignore[arg-type]
+            quote = services.quote_clone(quote=quote, actor=actor)
             note = f"Copied to {quote.display_number}, a new draft."
         else:
             form = SendForm(request.POST)
             message = form.cleaned_data["message"] if form.is_valid() else ""
-            quote = emails.quote_send(quote=quote, actor=actor, message=message)  # type: ignore[arg-type]
+            quote = emails.quote_send(quote=quote, actor=actor, message=message)
             note = f"{quote.display_number} is on its way to {quote.contact.email if quote.contact else 'the buyer'}."
     except services.QuoteError as exc:
         messages.error(request, str(exc))
@@ -186,25 +186,25 @@ def _transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @require_POST
 @portal_view("quotes.edit")
-def quote_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def quote_publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _transition(request, pk, "publish")
 
 
 @require_POST
 @portal_view("quotes.edit")
-def quote_revert(request: HttpRequest, pk: int) -> HttpResponse:
+def quote_revert(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _transition(request, pk, "revert")
 
 
 @require_POST
 @portal_view("quotes.edit")
-def quote_clone(request: HttpRequest, pk: int) -> HttpResponse:
+def quote_clone(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _transition(request, pk, "clone")
 
 
 @require_POST
 @portal_view("quotes.edit")
-def quote_send(request: HttpRequest, pk: int) -> HttpResponse:
+def quote_send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _transition(request, pk, "send")
 
 
@@ -216,10 +216,10 @@ def quote_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @portal_view("quotes.view")
-def notice_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_dismiss(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not services.notice_dismiss(
         portal=current_portal(request),
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         notice_id=pk,
     ):
         raise Http404("Not found")

@@ -2,8 +2,13 @@ from __future__ import annotations
 
 from django import forms
 
+from commerce import money
+from commerce.catalog.models import BillingFrequency, Product
+from commerce.customers.models import Contact
+
 from .models import Subscription
 from .selectors import SubscriptionFilters
+from .services import ItemAddition, ItemChange
 
 
 class SubscriptionFilterForm(forms.Form):
@@ -45,10 +50,6 @@ class ChangeForm(forms.Form):
 def parse_item_changes(data, items) -> tuple[list, list[str]]:
     """The items dialog's fields `qty_<id>` and `price_<id>` (dollars) for each item;
     returns (changes, errors written for the admin)."""
-    from commerce import money
-
-    from .services import ItemChange
-
     changes, errors = [], []
     for item in items:
         raw_qty = (data.get(f"qty_{item.pk}") or "").strip()
@@ -90,9 +91,6 @@ class AddItemForm(forms.Form):
     )
 
     def __init__(self, *args, portal, currency: str = "usd", **kwargs) -> None:
-        from commerce import money
-        from commerce.catalog.models import Product
-
         kwargs.setdefault("auto_id", "add_%s")  # the change dialog on the page has id_confirm
         super().__init__(*args, **kwargs)
         self.currency = currency
@@ -103,8 +101,6 @@ class AddItemForm(forms.Form):
         )
 
     def clean(self):
-        from commerce import money
-
         data = super().clean() or {}
         source = data.get("source")
         raw_price = (data.get("unit_price") or "").strip()
@@ -124,8 +120,6 @@ class AddItemForm(forms.Form):
         return data
 
     def addition(self):
-        from .services import ItemAddition
-
         data = self.cleaned_data
         product = data.get("product") if data["source"] == "product" else None
         return ItemAddition(
@@ -154,9 +148,6 @@ class NewSubscriptionForm(forms.Form):
     )
 
     def __init__(self, *args, portal, **kwargs) -> None:
-        from commerce.catalog.models import BillingFrequency, Product
-        from commerce.customers.models import Contact
-
         super().__init__(*args, **kwargs)
         self.fields["contact"].queryset = Contact.objects.filter(portal=portal).order_by("email")  # type: ignore[attr-defined]
         self.fields["product"].queryset = (  # type: ignore[attr-defined]

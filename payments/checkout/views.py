@@ -263,21 +263,36 @@ def checkout_page(request: HttpRequest, slug: str) -> HttpResponse:
         return _details_submitted(request, slug)
     session_key = _session_key(request)
     buyer = selectors.link_page_buyer(slug=slug, session_key=session_key)
-    pages = caches["pages"]
     if buyer.page_key is not None:
-        if not session_key:
-            page = pages.get(buyer.page_key)
-            if page is not None:
-                return _with_token(request, page)
+        pages = caches["pages"]
+        page = None if session_key else pages.get(buyer.page_key)
+        if page is not None:
+            return _with_token(request, page)
         parts = pages.get(_parts_key(buyer.page_key))
         if parts is not None:
-            if not session_key:
-                page = _new_buyer_page(parts)
-                pages.set(buyer.page_key, page, PAGE_CACHE_SECONDS)
-                return _with_token(request, page)
-            return _buyer_page(request, slug, parts, buyer.checkout)
+            return _page_of(request, slug, parts, buyer, session_key)
+    return _full_page(request, slug, buyer, session_key)
 
-    # The full path: says why the link can't be paid, or renders (and caches) its parts.
+
+def _page_of(
+    request: HttpRequest,
+    slug: str,
+    parts: LinkPage,
+    buyer: selectors.LinkPageBuyer,
+    session_key: str | None,
+) -> HttpResponse:
+    if session_key:
+        return _buyer_page(request, slug, parts, buyer.checkout)
+    page = _new_buyer_page(parts)
+    if buyer.page_key is not None:
+        caches["pages"].set(buyer.page_key, page, PAGE_CACHE_SECONDS)
+    return _with_token(request, page)
+
+
+def _full_page(
+    request: HttpRequest, slug: str, buyer: selectors.LinkPageBuyer, session_key: str | None
+) -> HttpResponse:
+    """Says why the link can't be paid now, or renders its parts (and caches them)."""
     link = selectors.link_with_lines(slug=slug)
     if link is None:
         return _not_found(request)
@@ -286,13 +301,8 @@ def checkout_page(request: HttpRequest, slug: str) -> HttpResponse:
         return refusal
     parts = _link_page(link)
     if buyer.page_key is not None:
-        pages.set(_parts_key(buyer.page_key), parts, PAGE_CACHE_SECONDS)
-    if not session_key:
-        page = _new_buyer_page(parts)
-        if buyer.page_key is not None:
-            pages.set(buyer.page_key, page, PAGE_CACHE_SECONDS)
-        return _with_token(request, page)
-    return _buyer_page(request, slug, parts, buyer.checkout)
+        caches["pages"].set(_parts_key(buyer.page_key), parts, PAGE_CACHE_SECONDS)
+    return _page_of(request, slug, parts, buyer, session_key)
 
 
 def _details_submitted(request: HttpRequest, slug: str) -> HttpResponse:

@@ -11,8 +11,10 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from payments import stripe as stripe_api
+from payments.connect.services import account_for_portal
 from payments.fees import services as fees
 from payments.models import FeeSyncState, Payment, Refund, StripeAccount
+from payments.tasks import sync_fees_for_account
 
 
 class FeeSyncError(Exception):
@@ -121,8 +123,6 @@ class FeeHealth:
 def fee_health(*, portal, sample: int = 10) -> FeeHealth:
     """The sync health panel: last success, payments waiting for fees, mismatches.
     Four queries whatever the number of payments."""
-    from payments.connect.services import account_for_portal
-
     account = account_for_portal(portal)
     state = FeeSyncState.objects.filter(account=account).first() if account else None
     mismatched = payments_with_mismatch(portal=portal)
@@ -137,9 +137,6 @@ def fee_health(*, portal, sample: int = 10) -> FeeHealth:
 
 def fees_request_sync(*, portal) -> StripeAccount | None:
     """Enqueues a fee sync of the portal's account after commit (Sync now)."""
-    from payments.connect.services import account_for_portal
-    from payments.tasks import sync_fees_for_account
-
     account = account_for_portal(portal)
     if account is None or account.revoked:
         return None
