@@ -13,10 +13,12 @@ import sys
 from pathlib import Path
 
 import environ
+import honcho.manager
 from honcho.manager import Manager
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEV_WEBHOOK_SECRET = "whsec_dev_commercehub"
+SHUTDOWN_WAIT_SECONDS = 30
 
 
 def dev_environment() -> tuple[dict[str, str], bool]:
@@ -26,6 +28,8 @@ def dev_environment() -> tuple[dict[str, str], bool]:
     stripe_port = os.environ.get("FAKESTRIPE_PORT", "12111")
     env = dict(os.environ)
     env.setdefault("DEBUG", "true")
+    # Outbound webhooks to a receiver on this machine (commerce/events/network.py).
+    env.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")
     env.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
     env["PYTHONUNBUFFERED"] = "1"
     offline = not env.get("STRIPE_SECRET_KEY")
@@ -52,7 +56,9 @@ def main(argv: list[str]) -> int:
     stripe_port = os.environ.get("FAKESTRIPE_PORT", "12111")
     processes = {
         "web": f"{py} manage.py runserver 127.0.0.1:{port}",
-        "worker": f"{py} -m celery -A commerce worker --loglevel INFO --concurrency 2 -Q celery,billing",
+        # Threads, not forked children: honcho stops a process by signalling its whole
+        # process group, and a forked pool child killed that way is logged as an error.
+        "worker": f"{py} -m celery -A commerce worker --loglevel INFO --pool threads --concurrency 2 -Q celery,billing",
         "beat": f"{py} -m celery -A commerce beat --loglevel INFO",
     }
     if offline:
@@ -69,6 +75,10 @@ def main(argv: list[str]) -> int:
         f"  Stripe: {stripe_note}\n  Press Ctrl-C to stop.\n",
         flush=True,
     )
+    # Ctrl-C: honcho sends SIGTERM to every process, then SIGKILL to those still running
+    # after KILL_WAIT seconds (5). Celery's warm shutdown waits for its broker poll (2 s
+    # on the embedded broker) and for the tasks it runs: give it the time to end quietly.
+    honcho.manager.KILL_WAIT = SHUTDOWN_WAIT_SECONDS
     manager = Manager()
     for name, cmd in processes.items():
         manager.add_process(name, cmd, env=env, cwd=str(BASE_DIR))

@@ -3,7 +3,9 @@
 `submitted(request)` binds a form to a POST (even an empty one) and leaves it unbound
 on GET. `MoneyField` is the one way a form takes an amount: people type dollars
 ("1,234.50", "$19.99"), the form cleans to integer cents through `commerce.money`, and
-an initial value in cents is shown back as dollars ("1234.50").
+an initial value in cents is shown back as dollars ("1234.50"). `IdField` is the one
+way a form or a list filter takes a row id: through `commerce.ids`, so "²", "٣" or a
+25-digit number is a validation error, never a query.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from commerce import money
+from commerce import ids, money
 
 
 class MoneyInput(forms.TextInput):
@@ -76,6 +78,22 @@ class MoneyField(forms.Field):
             )
         except money.MoneyError as exc:
             raise ValidationError(str(exc), code="invalid_amount") from None
+
+
+class IdField(forms.Field):
+    """A row id (a list filter's contact or owner, a hidden line id): ASCII digits within
+    the database's integer range, cleaned by `commerce.ids.parse_id` to an int."""
+
+    widget = forms.NumberInput
+    default_error_messages = {"invalid": "Choose a valid entry."}
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        parsed = ids.parse_id(value)
+        if parsed is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed
 
 
 def submitted(request: HttpRequest, *, files: bool = False) -> tuple[Any, ...]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from commerce.clock import ClockDateTimeField
+
 
 class PortalQuerySet(models.QuerySet):
     def for_portal(self, portal) -> PortalQuerySet:
@@ -12,8 +14,8 @@ class PortalQuerySet(models.QuerySet):
 
 class PortalOwned(models.Model):
     portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     objects = PortalQuerySet.as_manager()
 

@@ -21,6 +21,13 @@ DEFAULT_CURRENCY = "usd"
 # Stripe's largest amount for a charge in USD: $999,999.99.
 # (docs.stripe.com/currencies#minimum-and-maximum-charge-amounts)
 MAX_AMOUNT_CENTS = 99_999_999
+# The card limit: the most a buyer can pay by card at once, on every document (quotes,
+# invoices, payment links, each period of a subscription). Checked where the seller
+# builds the document, so a buyer is never offered a card payment Stripe would refuse.
+CARD_LIMIT_CENTS = MAX_AMOUNT_CENTS
+# The most a document may come to: far above the card limit (an invoice paid by bank
+# transfer may be larger), far below what the amount columns hold (2**63 cents).
+MAX_DOCUMENT_CENTS = 10**13 - 1  # $99,999,999,999.99
 
 _CLEAN = re.compile(r"[\s,$]")
 
@@ -122,6 +129,23 @@ def parse_amount(
     if abs(cents) > maximum:
         raise MoneyError(f"The amount cannot be more than {format_cents(maximum, currency)}.")
     return cents
+
+
+def over_card_limit(cents: int) -> bool:
+    """Whether `cents` is more than a card can pay at once (CARD_LIMIT_CENTS)."""
+    return cents > CARD_LIMIT_CENTS
+
+
+def card_limit_refusal(cents: int, currency: str = DEFAULT_CURRENCY, *, what: str) -> str | None:
+    """Why a card cannot pay `cents` at once, in words for a person ("The total is
+    $1,200,000.00: a card can pay at most $999,999.99 at once."); None when it can.
+    `what` names the amount; callers add what the person can do about it."""
+    if not over_card_limit(cents):
+        return None
+    return (
+        f"{what} is {format_cents(cents, currency)}: a card can pay at most "
+        f"{format_cents(CARD_LIMIT_CENTS, currency)} at once."
+    )
 
 
 def round_half_up(value: Decimal) -> int:

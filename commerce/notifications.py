@@ -12,8 +12,11 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
+from django.template import Context, Engine
 from django.template.loader import render_to_string
+from django.utils import timezone
 
+from commerce.clock import zone
 from commerce.mail import Attachment, AttachmentRef, attachment_payload
 from commerce.portals.models import Membership, Portal
 from commerce.portals.permissions import Role
@@ -22,12 +25,23 @@ from commerce.tasks import send_email
 log = logging.getLogger(__name__)
 
 
+def render_subject(template_name: str, context: dict) -> str:
+    """One line of plain text from a subject template. A subject is not HTML: it is
+    rendered with autoescaping off, so "Smith & Sons" never arrives as "Smith &amp; Sons"
+    (the HTML bodies stay escaped)."""
+    template = Engine.get_default().get_template(template_name)
+    return " ".join(template.render(Context(context, autoescape=False)).split())
+
+
 def render_templated_email(*, template: str, context: dict) -> tuple[str, str, str]:
-    """Subject (one line), text and HTML of emails/<template>_subject.txt,
+    """Subject (one line, plain text), text and HTML of emails/<template>_subject.txt,
     <template>.txt and <template>.html."""
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-    text = render_to_string(f"emails/{template}.txt", context)
-    html = render_to_string(f"emails/{template}.html", context)
+    # Dates read in the time zone of the portal that writes (a task has none active).
+    portal = context.get("portal")
+    with timezone.override(zone(getattr(portal, "time_zone", None) or "UTC")):
+        subject = render_subject(f"emails/{template}_subject.txt", context)
+        text = render_to_string(f"emails/{template}.txt", context)
+        html = render_to_string(f"emails/{template}.html", context)
     return subject, text, html
 
 

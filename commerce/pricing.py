@@ -14,11 +14,16 @@ Per line:
 Per document: the sums of the above for the first billing period, the amount due
 today (one-time lines plus the first period of every recurring line), and the
 recurring schedules, one per (billing frequency, term), with their amount per period.
+
+Presented the same way on every document, PDF, checkout, receipt and e-mail
+(`summary_rows`, `order_summary`): each line's amount is its quantity times its unit
+price, before discount and tax (a line's own discount is noted under it); then the
+subtotal (the sum of those amounts), the discounts, the tax and the total.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -143,6 +148,17 @@ class Totals:
     def has_recurring(self) -> bool:
         return bool(self.schedules)
 
+    @property
+    def rows(self) -> tuple[SummaryRow, ...]:
+        """Subtotal, discounts, tax and total, as every page and e-mail shows them."""
+        return summary_rows(
+            subtotal=self.subtotal,
+            discount=self.discount,
+            tax=self.tax,
+            total=self.total,
+            recurring=self.has_recurring,
+        )
+
 
 def then_phrase(amount: int, frequency: str, term_periods: int | None, currency: str) -> str:
     return f"then {money.format_cents(amount, currency or money.DEFAULT_CURRENCY)} {schedule_phrase(frequency, term_periods)}"
@@ -197,25 +213,45 @@ def compute(lines: Iterable[Line], currency: str = money.DEFAULT_CURRENCY) -> To
 # --- The frozen order: what a Checkout stores and charges ---------------------------
 
 
-def freeze(totals: Totals) -> dict[str, Any]:
-    """A JSON-safe snapshot of priced lines and totals (Decimals as strings)."""
+def freeze(
+    totals: Totals,
+    *,
+    document_discount: int = 0,
+    discount_label: str = "",
+    line_discounts: Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """A JSON-safe snapshot of priced lines and totals (Decimals as strings).
 
-    def line_dict(p: PricedLine) -> dict[str, Any]:
+    `document_discount` is the part of the discounts given on the whole document (a
+    quote's discount, folded into the lines' discounts), named `discount_label`, and
+    `line_discounts` each line's own discount, so the checkout and the receipt show the
+    discounts as the document does."""
+
+    def line_dict(p: PricedLine, own_discount: int) -> dict[str, Any]:
         data = asdict(p.line)
         for key in ("discount_percent", "tax_rate"):
             if data[key] is not None:
                 data[key] = str(data[key])
-        data.update(subtotal=p.subtotal, discount=p.discount, tax=p.tax, total=p.total)
+        data.update(
+            subtotal=p.subtotal,
+            discount=p.discount,
+            line_discount=own_discount,
+            tax=p.tax,
+            total=p.total,
+        )
         return data
 
+    own = list(line_discounts) if line_discounts is not None else [p.discount for p in totals.lines]
     return {
         "currency": totals.currency,
-        "lines": [line_dict(p) for p in totals.lines],
+        "lines": [line_dict(p, d) for p, d in zip(totals.lines, own, strict=True)],
         "subtotal": totals.subtotal,
         "discount": totals.discount,
         "tax": totals.tax,
         "total": totals.total,
         "one_time_total": totals.one_time_total,
+        "document_discount": document_discount,
+        "discount_label": discount_label,
         "schedules": [
             {
                 "billing_frequency": s.billing_frequency,
@@ -250,3 +286,84 @@ def lines_from_frozen(order: dict[str, Any]) -> list[Line]:
             )
         )
     return lines
+
+
+# --- How every page, PDF and e-mail shows a priced order ----------------------------
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One row under the lines. `kind`: "subtotal", "discount" (shown as -$X), "tax" or
+    "total" (the grand total)."""
+
+    kind: str
+    label: str
+    amount: int
+
+
+def summary_rows(
+    *,
+    subtotal: int,
+    discount: int,
+    tax: int,
+    total: int,
+    document_discount: int = 0,
+    discount_label: str = "",
+    recurring: bool = False,
+    paid: bool = False,
+) -> tuple[SummaryRow, ...]:
+    """The rows under the lines, the same on every document, checkout and receipt:
+    subtotal, the discounts (the lines' own, then a discount on the whole document),
+    tax, and the total ("Total paid" once paid, "Total due today" when recurring
+    payments follow)."""
+    rows = [SummaryRow("subtotal", "Subtotal", subtotal)]
+    line_discount = discount - document_discount
+    if line_discount:
+        rows.append(
+            SummaryRow(
+                "discount", "Line discounts" if document_discount else "Discounts", line_discount
+            )
+        )
+    if document_discount:
+        rows.append(SummaryRow("discount", discount_label or "Discount", document_discount))
+    if tax:
+        rows.append(SummaryRow("tax", "Tax", tax))
+    label = "Total paid" if paid else "Total due today" if recurring else "Total"
+    rows.append(SummaryRow("total", label, total))
+    return tuple(rows)
+
+
+def order_summary(order: dict[str, Any], *, paid: bool = False) -> dict[str, Any]:
+    """A frozen order as the checkout, the receipt and their e-mails show it: each line
+    with its amount (quantity x unit price) and schedule phrase, and the `rows` under
+    the lines (`summary_rows`). Orders frozen before the document discount was kept
+    show their discounts as one row."""
+    lines = []
+    for line in order.get("lines", []):
+        quantity, unit_amount = int(line.get("quantity", 1)), int(line.get("unit_amount", 0))
+        lines.append(
+            {
+                **line,
+                "amount": quantity * unit_amount,
+                "line_discount": int(line.get("line_discount", line.get("discount") or 0)),
+                "schedule": schedule_phrase(
+                    line.get("billing_frequency") or BillingFrequency.ONE_TIME,
+                    line.get("term_periods"),
+                ),
+            }
+        )
+    subtotal = sum(line["amount"] for line in lines)
+    total = int(order.get("total", 0))
+    tax = int(order.get("tax", 0))
+    rows = summary_rows(
+        subtotal=subtotal,
+        # What the lines' amounts lose before the total, whatever the order kept.
+        discount=subtotal + tax - total,
+        tax=tax,
+        total=total,
+        document_discount=int(order.get("document_discount") or 0),
+        discount_label=order.get("discount_label") or "",
+        recurring=bool(order.get("schedules")),
+        paid=paid,
+    )
+    return {**order, "lines": lines, "rows": rows}

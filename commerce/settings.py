@@ -6,9 +6,11 @@ CELERY_BROKER_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and HTTPS=true.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp import constants as csp
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -30,12 +32,38 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS)
-if env.bool("BEHIND_PROXY", default=False):
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# --- Content-Security-Policy (django-csp 4; commerce/csp.py): only our own code runs ---
+# Inline <script> and <style> blocks carry the request's nonce (nonce="{{ CSP_NONCE }}");
+# inline event handlers (onclick=) are refused, behaviour lives in static/js/. Style
+# attributes stay allowed: templates use them for small layout touches and the portal's
+# colours, and CSS cannot run script. Stripe.js's origins are added per response from
+# STRIPE_JS_URL (payments/stripe/csp.py). CSP_REPORT_ONLY=true sends the same policy as
+# Content-Security-Policy-Report-Only: browsers report violations and block nothing.
+_CSP_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        "style-src-attr": [csp.UNSAFE_INLINE],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP_POLICY
+else:
+    CONTENT_SECURITY_POLICY = _CSP_POLICY
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -46,10 +74,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "csp",
     "commerce",
     "commerce.portals",
     "commerce.customers",
     "commerce.catalog",
+    "commerce.events",
     "payments",
     "subscriptions",
     "quotes",
@@ -61,6 +92,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every response, error pages included (commerce/csp.py).
+    "commerce.csp.ContentSecurityPolicyMiddleware",
+    # A NUL anywhere in the request is a 400 before any view or query sees it.
+    "commerce.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -68,6 +103,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "commerce.portals.middleware.PortalMiddleware",
+    # Last, as django-axes asks: turns a paused sign-in into the hub's page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "commerce.urls"
@@ -84,8 +121,13 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "commerce.portals.context.portal_context",
+                "csp.context_processors.nonce",
             ],
-            "builtins": ["commerce.templatetags.money", "commerce.templatetags.css"],
+            "builtins": [
+                "commerce.templatetags.money",
+                "commerce.templatetags.css",
+                "commerce.templatetags.dates",
+            ],
         },
     }
 ]
@@ -146,11 +188,39 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+# Sign-in throttling (django-axes, counted in the database; commerce/portals/signin.py).
+SIGN_IN_FAILURES_PER_ACCOUNT = max(1, env.int("SIGN_IN_FAILURES_PER_ACCOUNT", default=5))
+SIGN_IN_FAILURES_PER_CLIENT = max(1, env.int("SIGN_IN_FAILURES_PER_CLIENT", default=20))
+SIGN_IN_COOL_OFF_MINUTES = env.int("SIGN_IN_COOL_OFF_MINUTES", default=15)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a paused sign-in
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "commerce.portals.signin.SignInThrottle"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURES_PER_ACCOUNT
+# 0 minutes: paused until the operator unlocks (admin or `manage.py axes_reset_username`).
+AXES_COOLOFF_TIME = (
+    timedelta(minutes=SIGN_IN_COOL_OFF_MINUTES) if SIGN_IN_COOL_OFF_MINUTES > 0 else None
+)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # the field of both sign-in forms
+AXES_USERNAME_CALLABLE = "commerce.portals.signin.sign_in_username"
+AXES_CLIENT_IP_CALLABLE = "commerce.portals.signin.sign_in_client_address"
+AXES_LOCKOUT_CALLABLE = "commerce.portals.signin.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # failures are kept; successful sign-ins are not logged
+AXES_VERBOSE = False  # no start-up banner on every manage.py command
+# Password-reset and invitation e-mails (commerce/ratelimit.py; 0 turns a limit off).
+EMAIL_LINKS_PER_RECIPIENT_PER_HOUR = env.int("EMAIL_LINKS_PER_RECIPIENT_PER_HOUR", default=5)
+EMAIL_LINKS_PER_CLIENT_PER_HOUR = env.int("EMAIL_LINKS_PER_CLIENT_PER_HOUR", default=30)
 
 # --- I18N ---
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False
+# One date and one time format ("Dec 4, 2026", "12:47 PM"), in the portal's time zone.
+FORMAT_MODULE_PATH = "commerce.formats"
 USE_TZ = True
 
 # --- Static files: WhiteNoise serves them; the manifest is built by collectstatic ---
@@ -225,6 +295,25 @@ CELERY_BEAT_SCHEDULE["subscription-billing-run"] = {
     "options": {"queue": "billing"},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Outbound webhooks (commerce/events/): the event log delivered to endpoints ---
+# http:// endpoints are refused unless DEBUG or this; addresses that are not public
+# (loopback, private, link-local, metadata) are refused unless the second is true.
+# `make dev` and the test suite set both: their receivers listen on 127.0.0.1.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+# A worker's claim on due deliveries lasts this long: one killed mid-delivery leaves
+# them due again afterwards. Above the 15 s timeout plus margin.
+WEBHOOK_DELIVERY_LEASE_SECONDS = max(40, env.int("WEBHOOK_DELIVERY_LEASE_SECONDS", default=120))
+WEBHOOK_DELIVERY_BATCH_SIZE = env.int("WEBHOOK_DELIVERY_BATCH_SIZE", default=25)
+WEBHOOK_DELIVERY_RUN_SECONDS = env.float("WEBHOOK_DELIVERY_RUN_SECONDS", default=60.0)
+WEBHOOK_SWEEP_MAX_TASKS = env.int("WEBHOOK_SWEEP_MAX_TASKS", default=8)
+# Seconds before each attempt; empty: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+WEBHOOK_RETRY_SCHEDULE_SECONDS = env.list("WEBHOOK_RETRY_SCHEDULE_SECONDS", cast=float, default=[])
+CELERY_BEAT_SCHEDULE["sweep-events"] = {
+    "task": "commerce.events.tasks.sweep_events",
+    "schedule": env.float("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=10.0),
+}
 # Subscription billing (subscriptions/billing.py, subscriptions/dunning.py).
 # Subscriptions per billing task. A batch's bookkeeping is a constant number of queries
 # (tests/subscriptions/test_billing.py), so a bigger batch costs less per charge:
@@ -275,6 +364,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # The SDK logs every request at INFO; our seam logs what matters.
         "stripe": {"level": "WARNING"},
+        # axes logs every sign-in at INFO; failures and pauses are WARNINGs.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -4,25 +4,16 @@ from django.urls import include, path
 
 from commerce import views
 from commerce.portals import views as portal_views
-from commerce.portals.forms import QueuedPasswordResetForm
 from payments.webhooks import views as webhook_views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("ping", views.ping, name="ping"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("login/", portal_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=QueuedPasswordResetForm,
-            email_template_name="registration/password_reset_email.txt",
-            html_email_template_name="registration/password_reset_email.html",
-            subject_template_name="registration/password_reset_subject.txt",
-        ),
-        name="password_reset",
-    ),
+    path("password-reset/", portal_views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -39,6 +30,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("portal/switch/", portal_views.portal_switch, name="portal_switch"),
+    path("settings/webhooks/", include("commerce.events.urls")),
     path("settings/", include("commerce.portals.urls")),
     path("products/", include("commerce.catalog.urls")),
     path("contacts/", include("commerce.customers.urls")),

@@ -54,19 +54,7 @@ def demo_seed_invoices(portal: Portal) -> int:
         lines=[_line(products["HW-SCAN-01"], 4, tax_rate=Decimal("8.25"))],
         memo=memo,
     )
-    open_invoice = services.invoice_create(
-        portal=portal,
-        actor=actor,
-        contact=contacts[1],
-        issue_date=today - dt.timedelta(days=10),
-        payment_terms="net_30",
-        lines=[
-            _line(products["SVC-IMPL"], discount_percent=Decimal(10)),
-            _line(products["SVC-ONBOARD"], 2),
-        ],
-        memo=memo,
-    )
-    services.invoice_finalize(invoice=open_invoice, actor=actor)
+    # Numbered in the order they were issued, as a seller numbers them: NW-0001 first.
     paid = services.invoice_create(
         portal=portal,
         actor=actor,
@@ -85,4 +73,17 @@ def demo_seed_invoices(portal: Portal) -> int:
         paid_on=today - dt.timedelta(days=18),
         reference="WIRE 88231",
     )
+    open_invoice = services.invoice_create(
+        portal=portal,
+        actor=actor,
+        contact=contacts[1],
+        issue_date=today - dt.timedelta(days=10),
+        payment_terms="net_30",
+        lines=[
+            _line(products["SVC-IMPL"], discount_percent=Decimal(10)),
+            _line(products["SVC-ONBOARD"], 2),
+        ],
+        memo=memo,
+    )
+    services.invoice_finalize(invoice=open_invoice, actor=actor)
     return 3

@@ -2,6 +2,8 @@
 
 Idempotent: a second run finds the portal and creates nothing."""
 
+from django.db.models import Q
+
 from commerce.catalog.models import BillingFrequency as F
 from commerce.catalog.models import Product
 from commerce.customers.models import Contact
@@ -149,7 +151,15 @@ CONTACTS = [
 
 
 def demo_seed() -> bool:
-    """Creates the demo portal, its users, products and contacts; False when it exists."""
+    """Creates the demo portal, its users, products and contacts; False when it exists.
+
+    The demo users are portal users, never Django staff: the Django admin reads every
+    portal and is for the operator of the installation (`manage.py createsuperuser`),
+    and these accounts' password is printed by `make dev`. A var/ seeded by an older
+    version made the demo super admin a superuser; that is taken back here."""
+    User.objects.filter(email__in=[email for email, _name, _role in USERS]).filter(
+        Q(is_staff=True) | Q(is_superuser=True)
+    ).update(is_staff=False, is_superuser=False)
     if Portal.objects.filter(name=DEMO_PORTAL).exists():
         return False
     users = {}
@@ -159,9 +169,6 @@ def demo_seed() -> bool:
             user = User.objects.create_user(email=email, password=DEMO_PASSWORD, name=name)
         users[email] = user
     admin_email = USERS[0][0]
-    users[admin_email].is_staff = True
-    users[admin_email].is_superuser = True
-    users[admin_email].save(update_fields=["is_staff", "is_superuser"])
     portal = portal_create(name=DEMO_PORTAL, owner=users[admin_email])
     portal.checkout_text = "Questions about your order? Write to billing@northwind.example."
     portal.support_email = "billing@northwind.example"

@@ -2,7 +2,8 @@
 
 `expand[]=latest_charge.balance_transaction` replaces ids by objects, up to four levels;
 `data.` addresses each element of a list. Only the expanded paths are copied: stored
-objects are never modified by rendering.
+objects are never modified by rendering. An *includable* field (a charge's `refunds`
+since API version 2022-11-15) is absent unless expanded.
 """
 
 from __future__ import annotations
@@ -44,6 +45,21 @@ def dumps(obj: Any) -> str:
     return "".join(_C_ENCODE(obj, 0))
 
 
+def _charge_refunds(store: Store, owner: str, charge: dict[str, Any]) -> dict[str, Any]:
+    """docs.stripe.com/api/charges/object#charge_object-refunds: the newest ten refunds."""
+    ids = [i for i in store.private.get(charge["id"], {}).get("refunds", []) if i in store.objects]
+    return {
+        "object": "list",
+        "data": [dict(store.objects[i]) for i in reversed(ids[-10:])],
+        "has_more": len(ids) > 10,
+        "url": f"/v1/charges/{charge['id']}/refunds",
+    }
+
+
+# (object type, field) → the field's value, for fields only `expand[]` includes.
+INCLUDABLE = {("charge", "refunds"): _charge_refunds}
+
+
 def render(store: Store, owner: str, obj: Any, expand: list[str] | None) -> Any:
     if not expand:
         return obj
@@ -63,7 +79,10 @@ def render(store: Store, owner: str, obj: Any, expand: list[str] | None) -> Any:
 def _expand(store: Store, owner: str, node: dict[str, Any], parts: list[str], path: str) -> None:
     field, rest = parts[0], parts[1:]
     if field not in node:
-        raise invalid(f"This property cannot be expanded ({path}).", param="expand")
+        include = INCLUDABLE.get((str(node.get("object")), field))
+        if include is None:
+            raise invalid(f"This property cannot be expanded ({path}).", param="expand")
+        node[field] = include(store, owner, node)
     value = node[field]
     if value is None:
         return

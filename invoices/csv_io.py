@@ -1,13 +1,16 @@
 """CSV export of invoices and of their payments, for accounting. Amounts are dollars
-with two decimals (`money.to_decimal`), dates ISO 8601; README.md lists the columns."""
+with two decimals (`money.to_decimal`, written as numbers), dates ISO 8601; README.md
+lists the columns. Written by the hub's one CSV writer (`commerce.csv`), which keeps text
+cells from running as spreadsheet formulas."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import IO, Any
 
 from commerce import money
+from commerce.csv import Cell, CsvDictWriter
 
 from .models import Invoice, InvoicePayment
 
@@ -46,15 +49,15 @@ PAYMENT_COLUMNS = [
 ]
 
 
-def _amount(cents: int, currency: str) -> str:
-    return str(money.to_decimal(cents, currency))
+def _amount(cents: int, currency: str) -> Decimal:
+    return money.to_decimal(cents, currency)
 
 
 def _when(value: Any) -> str:
     return value.isoformat() if value else ""
 
 
-def invoice_row(invoice: Invoice) -> dict[str, str]:
+def invoice_row(invoice: Invoice) -> dict[str, Cell]:
     contact = invoice.contact
     c = invoice.currency
     return {
@@ -79,7 +82,7 @@ def invoice_row(invoice: Invoice) -> dict[str, str]:
     }
 
 
-def payment_row(payment: InvoicePayment) -> dict[str, str]:
+def payment_row(payment: InvoicePayment) -> dict[str, Cell]:
     invoice = payment.invoice
     c = invoice.currency
     return {
@@ -97,7 +100,7 @@ def payment_row(payment: InvoicePayment) -> dict[str, str]:
 
 
 def _write(rows: Iterable[Any], fh: IO[str], columns: list[str], to_row: Callable) -> int:
-    writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
+    writer = CsvDictWriter(fh, columns)
     writer.writeheader()
     count = 0
     for item in rows:

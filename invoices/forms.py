@@ -7,10 +7,11 @@ from typing import Any
 
 from django import forms
 
+from commerce import money
 from commerce.catalog.models import BillingFrequency
 from commerce.documents.forms import LineForm, line_formset
 from commerce.documents.selectors import document_contacts
-from commerce.forms import MoneyField
+from commerce.forms import IdField, MoneyField
 from commerce.portals.models import Portal
 
 from .models import MANUAL_METHODS, Invoice, InvoiceStatus, PaymentMethod, PaymentTerms
@@ -37,6 +38,13 @@ class InvoiceForm(forms.Form):
         help_text="Printed on the invoice: payment instructions, a thank-you, a PO number.",
     )
     currency = forms.CharField(required=False, disabled=True, initial="USD")
+    # Shown once the total is above the card limit (money.CARD_LIMIT_CENTS).
+    above_card_limit = forms.BooleanField(
+        required=False,
+        label="Issue above the card limit",
+        help_text="The buyer pays by bank transfer or cheque: the invoice's page offers "
+        "no card payment. Say how to pay in the memo.",
+    )
 
     def __init__(self, *args: Any, portal: Portal, invoice: Invoice | None = None, **kwargs: Any):
         if invoice is not None and "initial" not in kwargs:
@@ -46,6 +54,7 @@ class InvoiceForm(forms.Form):
                 "payment_terms": invoice.payment_terms,
                 "due_date": invoice.due_date,
                 "memo": invoice.memo,
+                "above_card_limit": money.over_card_limit(invoice.total),
             }
         super().__init__(*args, **kwargs)
         self.fields["contact"].queryset = document_contacts(portal=portal)  # type: ignore[attr-defined]
@@ -70,6 +79,7 @@ class InvoiceForm(forms.Form):
             "payment_terms": d["payment_terms"],
             "due_date": d.get("due_date") if custom else None,
             "memo": d.get("memo") or "",
+            "above_card_limit": bool(d.get("above_card_limit")),
         }
 
 
@@ -91,7 +101,7 @@ class InvoiceFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False, choices=[("", "All statuses"), *InvoiceStatus.choices]
     )
-    contact = forms.IntegerField(required=False)
+    contact = IdField(required=False)
     due_from = forms.DateField(required=False)
     due_until = forms.DateField(required=False)
     overdue = forms.BooleanField(required=False)

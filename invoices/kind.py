@@ -20,7 +20,7 @@ class InvoiceError(DocumentError):
 
 
 DRAFT = InvoiceStatus.DRAFT
-# Money may still come in: by hand, even once written off as uncollectible.
+# Statuses from which an invoice may be voided.
 PAYABLE = (*UNPAID_STATUSES, InvoiceStatus.UNCOLLECTIBLE)
 
 
@@ -43,8 +43,16 @@ class InvoiceKind(DocumentKind[Invoice, DocumentTotals]):
             "sent",
             {DRAFT: "Finalize the invoice before sending it."},
         ),
+        # A written-off or void invoice takes no money, by hand or online.
         "record_payment": Transition(
-            PAYABLE, "paid", {DRAFT: "Finalize the invoice before recording a payment."}
+            tuple(UNPAID_STATUSES),
+            "paid",
+            {
+                DRAFT: "Finalize the invoice before recording a payment.",
+                InvoiceStatus.UNCOLLECTIBLE: "This invoice is marked uncollectible, so it "
+                "takes no more payments. To bill for money received after all, void it "
+                "and record the payment on a duplicate.",
+            },
         ),
         "void": Transition(
             PAYABLE,

@@ -19,6 +19,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from commerce.clock import ClockDateTimeField
 from commerce.documents.models import (
     Document,
     LineSnapshot,
@@ -222,7 +223,7 @@ class InvoicePayment(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["paid_on", "id"]
@@ -285,7 +286,7 @@ class InvoiceReminder(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     sequence = models.PositiveIntegerField(default=0)
-    sent_at = models.DateTimeField(auto_now_add=True)
+    sent_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [

@@ -30,7 +30,7 @@ def invoice_order(invoice: Invoice, amount: int) -> dict:
     """The frozen order the buyer pays: the invoice's lines when `amount` is all of it,
     else one line for the amount."""
     if amount == invoice.total and invoice.amount_paid == 0:
-        return pricing.freeze(invoice_totals(invoice).totals)
+        return invoice_totals(invoice).frozen()
     return pricing.freeze(
         pricing.compute(
             [

@@ -7,7 +7,7 @@ from . import public_views
 app_name = "invoices_public"
 
 urlpatterns = [
-    path("<str:token>/", public_views.public_invoice, name="invoice"),
-    path("<str:token>/pdf/", public_views.public_invoice_pdf, name="pdf"),
-    path("<str:token>/pay/", public_views.public_invoice_pay, name="pay"),
+    path("<token:token>/", public_views.public_invoice, name="invoice"),
+    path("<token:token>/pdf/", public_views.public_invoice_pdf, name="pdf"),
+    path("<token:token>/pay/", public_views.public_invoice_pay, name="pay"),
 ]

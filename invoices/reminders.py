@@ -14,9 +14,9 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from commerce import money
+from commerce.clock import format_day, hub_now
 from commerce.notifications import send_templated_email
 
 from .emails import email_context
@@ -67,7 +67,7 @@ def invoice_mark_past_due(*, invoice_id: int, now: dt.datetime | None = None) ->
         invoice,
         InvoiceStatus.PAST_DUE,
         event=InvoiceEvent.Kind.PAST_DUE,
-        detail=f"Due {invoice.due_date:%b %-d, %Y}",
+        detail=f"Due {format_day(invoice.due_date)}",
     )
     return True
 
@@ -114,7 +114,7 @@ class _NoLongerDue(Exception):
 def invoices_to_sweep(now: dt.datetime | None = None) -> QuerySet[Invoice]:
     """Unpaid invoices whose due date is near or past (the services check each portal's
     day and schedule). 61 days ahead covers the longest 'days before' setting."""
-    today = (now or timezone.now()).date()
+    today = (now or hub_now()).date()
     return Invoice.objects.filter(
         status__in=UNPAID_STATUSES, due_date__lte=today + dt.timedelta(days=61)
     ).order_by("id")

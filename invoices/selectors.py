@@ -4,12 +4,14 @@ an invoice by its token only. List totals are aggregated by the database."""
 from __future__ import annotations
 
 import datetime as dt
+import string
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from commerce import ids, money
 from commerce.documents import selectors as documents
 from commerce.documents.kinds import DocumentContents, portal_today
 from commerce.portals.access import for_portal, get_for_portal
@@ -58,9 +60,9 @@ def invoice_search(
 
 
 def _number_in(word: str) -> int | None:
-    digits = "".join(ch for ch in word if ch.isdigit()).lstrip("0")
-    if digits and len(digits) < 10 and "@" not in word:
-        return int(digits)
+    digits = "".join(ch for ch in word if ch in string.digits).lstrip("0")
+    if len(digits) < 10 and "@" not in word:
+        return ids.parse_int(digits, minimum=1)
     return None
 
 
@@ -123,6 +125,13 @@ def invoice_payments(invoice: Invoice) -> list[InvoicePayment]:
     return list(invoice.payments.all())
 
 
+def invoice_payment_get(*, portal: Portal, invoice_pk: int, payment_pk: int) -> InvoicePayment:
+    """One payment recorded on an invoice of `portal`, with its invoice; another portal's,
+    or one of another invoice, is a 404."""
+    payments = InvoicePayment.objects.select_related("invoice", "invoice__portal")
+    return get_for_portal(payments, portal, pk=payment_pk, invoice_id=invoice_pk)
+
+
 def invoice_for_public(*, token: str) -> Invoice:
     """The invoice behind a public link, in two queries (the invoice with its portal and
     contact; its lines). Drafts have no token; unknown tokens are a 404."""
@@ -140,6 +149,11 @@ class InvoiceDocument(DocumentContents):
 
     invoice: Invoice
     is_overdue: bool
+
+    @property
+    def pays_online(self) -> bool:
+        """The buyer's page offers to pay by card now."""
+        return invoice_pay_refusal(self.invoice) is None
 
 
 def invoice_document(invoice: Invoice) -> InvoiceDocument:
@@ -168,6 +182,15 @@ def invoice_pay_refusal(invoice: Invoice) -> str | None:
         return f"{name} is already paid. Thank you!"
     if invoice.status == InvoiceStatus.UNCOLLECTIBLE:
         return f"{name} can no longer be paid online. Please contact {invoice.portal.name}."
+    if money.over_card_limit(invoice.amount_due):
+        # Issued above the card limit on purpose (invoices.services._check_card_limit).
+        portal = invoice.portal
+        ask = f"{portal.name} ({portal.support_email})" if portal.support_email else portal.name
+        return (
+            f"A card can pay at most {money.format_cents(money.CARD_LIMIT_CENTS, invoice.currency)} "
+            f"at once: please pay {name} by bank transfer or cheque"
+            f"{', as the invoice says' if invoice.memo.strip() else ''}, or ask {ask} how to pay."
+        )
     return None
 
 

@@ -20,9 +20,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from commerce import money
+from commerce.clock import hub_now
 from commerce.customers.models import Contact
 from commerce.documents.kinds import portal_today
 from commerce.documents.lines import LineInput, copy_lines
@@ -78,6 +78,21 @@ def invoice_totals(invoice: Invoice, lines: Sequence[InvoiceLine] | None = None)
     return INVOICES.totals(invoice, lines)
 
 
+def _check_card_limit(lines: Sequence[LineInput], *, above_card_limit: bool) -> None:
+    """An invoice's buyer pays by card unless the seller chose to issue it above the card
+    limit (`above_card_limit`): then its page offers no card payment, and the buyer pays
+    by bank transfer or cheque."""
+    if above_card_limit:
+        return
+    totals = price_invoice_lines(lines)
+    refusal = money.card_limit_refusal(totals.total, totals.currency, what="The total")
+    if refusal:
+        raise InvoiceError(
+            f"{refusal} Lower the quantities or split the invoice, or tick “Issue above the "
+            "card limit” to have the buyer pay by bank transfer or cheque."
+        )
+
+
 def _check_contact(portal: Portal, contact: Contact | None) -> None:
     if contact is not None and contact.portal_id != portal.pk:
         raise InvoiceError("Choose a contact of this portal.")
@@ -108,9 +123,12 @@ def invoice_create(
     due_date: dt.date | None = None,
     lines: Sequence[LineInput] = (),
     memo: str = "",
+    above_card_limit: bool = False,
 ) -> Invoice:
-    """A new draft (no number yet: numbers are handed out at finalization)."""
+    """A new draft (no number yet: numbers are handed out at finalization). A total above
+    the card limit is refused unless `above_card_limit` (paid by hand, not by card)."""
     _check_contact(portal, contact)
+    _check_card_limit(lines, above_card_limit=above_card_limit)
     return INVOICES.create(
         portal,
         actor=actor,
@@ -136,11 +154,14 @@ def invoice_update(
     due_date: dt.date | None = None,
     lines: Sequence[LineInput],
     memo: str = "",
+    above_card_limit: bool = False,
 ) -> Invoice:
-    """Replaces a draft's fields and lines (locks the invoice). A finalized one is locked."""
+    """Replaces a draft's fields and lines (locks the invoice). A finalized one is locked.
+    A total above the card limit is refused unless `above_card_limit`."""
     locked = INVOICES.lock(invoice)
     INVOICES.check(locked, "edit")
     _check_contact(locked.portal, contact)
+    _check_card_limit(lines, above_card_limit=above_card_limit)
     return INVOICES.update(
         locked,
         actor=actor,
@@ -234,7 +255,7 @@ def invoice_finalize(
     """draft → open: checks the content, assigns the next number and the unguessable
     public token, and locks the invoice for edits (locks the invoice, then the portal's
     InvoiceSettings row)."""
-    now = now or timezone.now()
+    now = now or hub_now()
     locked = INVOICES.lock(invoice)
     INVOICES.check(locked, "finalize")
     lines = INVOICES.issuable_lines(locked, "finalizing")
@@ -269,7 +290,7 @@ def invoice_void(*, invoice: Invoice, actor: User | None, reason: str = "") -> I
         event=InvoiceEvent.Kind.VOIDED,
         actor=actor,
         detail=reason.strip(),
-        voided_at=timezone.now(),
+        voided_at=hub_now(),
     )
 
 
@@ -286,7 +307,7 @@ def invoice_mark_uncollectible(
         event=InvoiceEvent.Kind.UNCOLLECTIBLE,
         actor=actor,
         detail=reason.strip(),
-        uncollectible_at=timezone.now(),
+        uncollectible_at=hub_now(),
     )
 
 
@@ -298,7 +319,7 @@ def _settle(locked: Invoice, *, actor: User | None, now: dt.datetime | None = No
     if locked.status != InvoiceStatus.UNCOLLECTIBLE or paid >= locked.total:
         locked.status = status_from_amounts(locked, portal_today(locked.portal, now))
     if locked.status == InvoiceStatus.PAID and before != InvoiceStatus.PAID:
-        locked.paid_at = now or timezone.now()
+        locked.paid_at = now or hub_now()
         INVOICES.record(locked, InvoiceEvent.Kind.PAID, actor=actor)
     elif locked.status != InvoiceStatus.PAID:
         locked.paid_at = None

@@ -12,10 +12,10 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from commerce import money
+from commerce.clock import hub_now
 from commerce.documents import views as documents
 from commerce.documents.forms import SendForm, line_rows
 from commerce.forms import submitted
@@ -117,8 +117,18 @@ def invoice_preview(request: HttpRequest) -> JsonResponse:
 
 @portal_view("invoices.view")
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = selectors.invoice_detail(portal=current_portal(request), pk=pk)
+    return _detail_page(request, invoice)
+
+
+def _detail_page(
+    request: HttpRequest, invoice: Invoice, *, payment_form: PaymentForm | None = None
+) -> HttpResponse:
+    """The invoice's page; with `payment_form`, the refused manual payment as typed, its
+    errors shown and its form open (400)."""
     portal = current_portal(request)
-    invoice = selectors.invoice_detail(portal=portal, pk=pk)
+    # The amount is never pre-filled: recording the whole amount due must be typed.
+    payment_form = payment_form or PaymentForm(initial={"paid_on": services.portal_today(portal)})
     return render(
         request,
         "invoices/detail.html",
@@ -130,11 +140,10 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": has_permission(request, "invoices.edit"),
             "can_record": has_permission(request, "invoices.payments"),
             "can_void": has_permission(request, "invoices.void"),
-            "payment_form": PaymentForm(
-                initial={"paid_on": services.portal_today(portal), "amount": invoice.amount_due}
-            ),
+            "payment_form": payment_form,
             "public_url": emails.public_url(invoice) if invoice.public_token else "",
         },
+        status=400 if payment_form.is_bound else 200,
     )
 
 
@@ -227,26 +236,41 @@ def invoice_uncollectible(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
 @require_POST
 @portal_view("invoices.payments")
 def payment_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    invoice = selectors.invoice_get(portal=current_portal(request), pk=pk)
     form = PaymentForm(request.POST)
+    if form.is_valid():
+        try:
+            payment = services.invoice_record_payment(
+                invoice=invoice, actor=request.user, **form.cleaned_data
+            )
+        except services.InvoiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            amount = money.format_cents(payment.amount, invoice.currency)
+            messages.success(request, f"Recorded {amount} on {payment.invoice.display_number}.")
+            return redirect(payment.invoice)
+    # Shown again as typed, with what is wrong, on the invoice as it now is.
+    invoice = selectors.invoice_detail(portal=current_portal(request), pk=pk)
+    return _detail_page(request, invoice, payment_form=form)
 
-    def action(invoice: Invoice) -> tuple[Invoice, str]:
-        if not form.is_valid():
-            errors = _errors_text(form)
-            raise services.InvoiceError(f"The payment was not recorded. {errors}")
-        payment = services.invoice_record_payment(
-            invoice=invoice,
-            actor=request.user,
-            **form.cleaned_data,
-        )
-        amount = money.format_cents(payment.amount, invoice.currency)
-        return payment.invoice, f"Recorded {amount} on {payment.invoice.display_number}."
 
-    return _act(request, pk, action)
-
-
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @portal_view("invoices.payments")
 def payment_delete(request: AuthenticatedHttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+    """GET: the confirmation step (a page, so it works without JavaScript; the detail
+    page opens the same form in a dialog). POST deletes only with the confirmation's
+    `confirm` field; without it, it shows the confirmation."""
+    if request.method == "POST" and request.POST.get("confirm") == "delete":
+        return _payment_delete(request, pk, payment_pk)
+    payment = selectors.invoice_payment_get(
+        portal=current_portal(request), invoice_pk=pk, payment_pk=payment_pk
+    )
+    return render(
+        request, "invoices/payment_delete.html", {"invoice": payment.invoice, "payment": payment}
+    )
+
+
+def _payment_delete(request: AuthenticatedHttpRequest, pk: int, payment_pk: int) -> HttpResponse:
     def action(invoice: Invoice) -> tuple[Invoice, str]:
         invoice = services.invoice_delete_payment(
             invoice=invoice,
@@ -303,7 +327,7 @@ def _csv(request: HttpRequest, kind: str) -> HttpResponse:
         write_payments_csv(
             selectors.payment_export_queryset(portal=portal, **form.cleaned_data).iterator(), buffer
         )
-    stamp = timezone.now().strftime("%Y%m%d")
+    stamp = hub_now().strftime("%Y%m%d")
     return HttpResponse(
         buffer.getvalue(),
         content_type="text/csv; charset=utf-8",

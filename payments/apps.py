@@ -26,3 +26,9 @@ class PaymentsConfig(AppConfig):
         # The core's settings overview shows what payments registers, in this order.
         register_settings_card("stripe_connection", stripe_connection_card)
         register_settings_card("webhook_events", webhook_events_card)
+
+        from commerce.csp import register_csp_sources
+        from payments.stripe.csp import stripe_csp_sources
+
+        # Stripe.js, its frames and Connect onboarding, from wherever STRIPE_JS_URL points.
+        register_csp_sources(stripe_csp_sources)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from commerce.clock import ClockDateTimeField
 from commerce.documents.models import LineSnapshot
 from commerce.models import PortalQuerySet
 from payments.connect.status import TONES, AccountStatus, account_status
@@ -51,8 +52,8 @@ class StripeAccount(models.Model):
     revoked = models.BooleanField(default=False)
 
     last_synced_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     objects = PortalQuerySet.as_manager()
 
@@ -125,7 +126,7 @@ class StripeEvent(models.Model):
     payload = models.JSONField()
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.WEBHOOK)
 
-    received_at = models.DateTimeField(auto_now_add=True)
+    received_at = ClockDateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -229,8 +230,8 @@ class Checkout(models.Model):
     application_fee_amount = models.BigIntegerField(default=0)
     failure_code = models.CharField(max_length=100, blank=True)
     failure_message = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     objects = PortalQuerySet.as_manager()
 
@@ -336,8 +337,8 @@ class Payment(models.Model):
     dispute_due_by = models.DateTimeField(null=True, blank=True)
     disputed_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     objects = PortalQuerySet.as_manager()
 
@@ -411,8 +412,8 @@ class Refund(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     objects = PortalQuerySet.as_manager()
 
@@ -472,8 +473,8 @@ class PaymentLink(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     objects = PortalQuerySet.as_manager()
 
@@ -546,7 +547,7 @@ class FeeSyncState(models.Model):
     last_error_at = models.DateTimeField(null=True, blank=True)
     pages = models.PositiveIntegerField(default=0, help_text="Pages read by the last run")
     applied = models.PositiveIntegerField(default=0, help_text="Transactions matched, last run")
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"Fee sync of {self.account_id}"

@@ -14,6 +14,7 @@ from commerce.documents.forms import (
     parse_discount,
 )
 from commerce.documents.selectors import document_contacts
+from commerce.forms import IdField
 from commerce.portals.models import Portal
 
 from . import selectors
@@ -119,8 +120,8 @@ def initial_for(quote: Quote) -> dict[str, Any]:
 class QuoteFilterForm(forms.Form):
     q = forms.CharField(required=False)
     status = forms.ChoiceField(required=False, choices=[("", "All statuses"), *QuoteStatus.choices])
-    owner = forms.IntegerField(required=False)
-    contact = forms.IntegerField(required=False)
+    owner = IdField(required=False)
+    contact = IdField(required=False)
     expiring = forms.BooleanField(required=False)
 
     def values(self) -> dict[str, Any]:

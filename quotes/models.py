@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from commerce.clock import ClockDateTimeField
 from commerce.documents.models import (
     Document,
     LineSnapshot,
@@ -177,7 +178,7 @@ class QuoteNotice(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="notices")
     text = models.CharField(max_length=300)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
     dismissed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

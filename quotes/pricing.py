@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from commerce import money, pricing
-from commerce.documents.pricing import DocumentTotals, net_amounts
+from commerce.documents.pricing import DocumentTotals, line_amounts, net_amounts
 
 HUNDRED = Decimal(100)
 
@@ -33,12 +33,19 @@ class QuoteDiscountError(ValueError):
 @dataclass(frozen=True)
 class QuoteTotals(DocumentTotals):
     quote_discount: int = 0
+    quote_discount_percent: Decimal | None = None
 
     discount_label: ClassVar[str] = "Quote discount"
 
     @property
     def document_discount(self) -> int:
         return self.quote_discount
+
+    @property
+    def document_discount_label(self) -> str:
+        if self.quote_discount_percent is None:
+            return self.discount_label
+        return f"{self.discount_label} ({self.quote_discount_percent.normalize():f}%)"
 
 
 def compute_quote(
@@ -72,7 +79,11 @@ def compute_quote(
         quote_discount = 0
     if not quote_discount:
         return QuoteTotals(
-            totals=first, line_discount=line_discount, quote_discount=0, line_amounts=net
+            totals=first,
+            line_discount=line_discount,
+            quote_discount=0,
+            line_amounts=line_amounts(first),
+            line_discounts=tuple(p.discount for p in first.lines),
         )
     shares = money.allocate(quote_discount, list(net))
     discounted = [
@@ -83,5 +94,7 @@ def compute_quote(
         totals=pricing.compute(discounted, currency),
         line_discount=line_discount,
         quote_discount=quote_discount,
-        line_amounts=net,
+        quote_discount_percent=discount_percent,
+        line_amounts=line_amounts(first),
+        line_discounts=tuple(p.discount for p in first.lines),
     )

@@ -7,8 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
+from commerce import ids
+from commerce.clock import hub_now
 from commerce.documents import selectors as documents
 from commerce.documents.kinds import DocumentContents, portal_today
 from commerce.portals.access import for_portal, get_for_portal
@@ -50,8 +51,7 @@ def quote_search(
 
 
 def _number_in(word: str) -> int | None:
-    digits = word.upper().removeprefix("Q-").lstrip("0")
-    return int(digits) if digits.isdigit() else None
+    return ids.parse_int(word.upper().removeprefix("Q-"), minimum=1)
 
 
 def quote_list_page(
@@ -95,7 +95,7 @@ class QuoteDocument(DocumentContents):
 def quote_document(quote: Quote, now: dt.datetime | None = None) -> QuoteDocument:
     lines, totals, problem = QUOTES.contents(quote)
     past = quote.status == QuoteStatus.PUBLISHED and quote.is_past_expiry(
-        now or timezone.now(), quote.portal.time_zone
+        now or hub_now(), quote.portal.time_zone
     )
     return QuoteDocument(
         quote=quote,
@@ -158,7 +158,7 @@ def notices_for(*, portal: Portal, user: User, limit: int = 5) -> list[QuoteNoti
 
 def quotes_due_for_reminder(now: dt.datetime | None = None) -> QuerySet[Quote]:
     """Published quotes whose reminder may be due (the service checks the portal's day)."""
-    today = (now or timezone.now()).date()
+    today = (now or hub_now()).date()
     return Quote.objects.filter(
         status=QuoteStatus.PUBLISHED,
         reminder_sent_at__isnull=True,
@@ -168,7 +168,7 @@ def quotes_due_for_reminder(now: dt.datetime | None = None) -> QuerySet[Quote]:
 
 def quotes_due_for_expiry(now: dt.datetime | None = None) -> QuerySet[Quote]:
     """Published quotes that may be over (the service checks the portal's time zone)."""
-    today = (now or timezone.now()).date()
+    today = (now or hub_now()).date()
     return Quote.objects.filter(
         status=QuoteStatus.PUBLISHED, expires_on__lte=today + dt.timedelta(days=1)
     ).order_by("id")

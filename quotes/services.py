@@ -17,9 +17,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from commerce import money
+from commerce.clock import format_day, hub_now
 from commerce.customers.models import Contact
 from commerce.customers.services import contact_create, normalize_email
 from commerce.documents.kinds import portal_today
@@ -102,6 +102,22 @@ def _resolve_contact(portal: Portal, contact: Contact | None, new_contact: NewCo
         raise QuoteError(" ".join(exc.messages)) from None
 
 
+def _check_card_limit(totals: QuoteTotals, *, requires_payment: bool) -> None:
+    """A quote the buyer pays when accepting must be payable by card at once."""
+    if not requires_payment:
+        return
+    refusal = money.card_limit_refusal(
+        totals.total,
+        totals.currency,
+        what="The total due today" if totals.has_recurring else "The total",
+    )
+    if refusal:
+        raise QuoteError(
+            f"{refusal} Lower the quantities or split the quote, or untick “The buyer pays "
+            "when accepting” and have the buyer pay another way."
+        )
+
+
 def _check_owner(portal: Portal, owner: User | None) -> None:
     if (
         owner is not None
@@ -134,7 +150,10 @@ def quote_create(
 ) -> Quote:
     """A new draft, numbered gaplessly per portal (locks the portal's QuoteSettings row).
     Creates the contact first when `new_contact` is given instead of `contact`."""
-    price_lines(lines, discount_percent=discount_percent, discount_amount=discount_amount)
+    _check_card_limit(
+        price_lines(lines, discount_percent=discount_percent, discount_amount=discount_amount),
+        requires_payment=requires_payment,
+    )
     _check_owner(portal, owner)
     return QUOTES.create(
         portal,
@@ -174,7 +193,10 @@ def quote_update(
     """Replaces a draft's fields and lines (locks the quote). A published quote is locked."""
     locked = QUOTES.lock(quote)
     QUOTES.check(locked, "edit")
-    price_lines(lines, discount_percent=discount_percent, discount_amount=discount_amount)
+    _check_card_limit(
+        price_lines(lines, discount_percent=discount_percent, discount_amount=discount_amount),
+        requires_payment=requires_payment,
+    )
     _check_owner(locked.portal, owner)
     return QUOTES.update(
         locked,
@@ -232,14 +254,14 @@ def quote_publish(*, quote: Quote, actor: User | None, now: dt.datetime | None =
     lines = QUOTES.issuable_lines(locked, "publishing")
     if locked.expires_on < portal_today(locked.portal, now):
         raise QuoteError("The expiration date is in the past: choose a later date first.")
-    quote_totals(locked, lines)
+    _check_card_limit(quote_totals(locked, lines), requires_payment=locked.requires_payment)
     return QUOTES.move(
         locked,
         QuoteStatus.PUBLISHED,
         event=QuoteEvent.Kind.PUBLISHED,
         actor=actor,
         public_token=secrets.token_urlsafe(24),
-        published_at=now or timezone.now(),
+        published_at=now or hub_now(),
         reminder_sent_at=None,
     )
 
@@ -264,7 +286,7 @@ def quote_revert(*, quote: Quote, actor: User | None) -> Quote:
 
 def _check_open_to_buyer(quote: Quote, now: dt.datetime) -> None:
     if quote.status == QuoteStatus.PUBLISHED and quote.is_past_expiry(now, quote.portal.time_zone):
-        raise QuoteError(f"This quote expired on {quote.expires_on:%B %-d, %Y}.")
+        raise QuoteError(f"This quote expired on {format_day(quote.expires_on)}.")
     if quote.status != QuoteStatus.PUBLISHED:
         raise QuoteError(
             f"This quote is {quote.get_status_display().lower()} and can no longer be answered."
@@ -283,7 +305,7 @@ def quote_accept(
 ) -> Quote:
     """published → accepted, by the buyer, with the typed name, time, IP and user agent
     (locks the quote; notifies the owner after commit)."""
-    now = now or timezone.now()
+    now = now or hub_now()
     locked = QUOTES.lock(quote)
     _check_open_to_buyer(locked, now)
     name = " ".join(signed_name.split())
@@ -308,7 +330,7 @@ def quote_accept(
 @transaction.atomic
 def quote_decline(*, quote: Quote, reason: str = "", now: dt.datetime | None = None) -> Quote:
     """published → declined, by the buyer (locks the quote; notifies the owner)."""
-    now = now or timezone.now()
+    now = now or hub_now()
     locked = QUOTES.lock(quote)
     _check_open_to_buyer(locked, now)
     reason = reason.strip()[:2000]
@@ -328,7 +350,7 @@ def quote_decline(*, quote: Quote, reason: str = "", now: dt.datetime | None = N
 def quote_expire(*, quote: Quote, now: dt.datetime | None = None) -> bool:
     """published → expired once the expiry date is over in the portal's time zone.
     Returns False (and changes nothing) when the quote is not due; safe to run twice."""
-    now = now or timezone.now()
+    now = now or hub_now()
     locked = QUOTES.lock(quote)
     if not QUOTES.allows(locked, "expire") or not locked.is_past_expiry(
         now, locked.portal.time_zone
@@ -351,7 +373,7 @@ def quote_mark_paid(*, quote: Quote, payment: Any) -> Quote:
         QuoteStatus.PAID,
         event=QuoteEvent.Kind.PAID,
         payment=payment,
-        paid_at=timezone.now(),
+        paid_at=hub_now(),
     )
     _notify_owner(locked, "quote_paid", f"{locked.display_number} was paid.")
     return locked
@@ -394,7 +416,7 @@ def quote_remind_expiry(*, quote_id: int, now: dt.datetime | None = None) -> boo
     """Reminds the owner that a published quote expires within three days. The reminder
     is claimed with a conditional UPDATE (… WHERE reminder_sent_at IS NULL), so a task
     that runs twice, or twice at once, sends it exactly once. Returns whether it sent."""
-    now = now or timezone.now()
+    now = now or hub_now()
     quote = Quote.objects.select_related("portal", "owner").get(pk=quote_id)
     if quote.status != QuoteStatus.PUBLISHED:
         return False
@@ -417,7 +439,7 @@ def notice_dismiss(*, portal: Portal, user: User, notice_id: int) -> int:
     """Hides one of the user's notices; returns how many were dismissed (0 or 1)."""
     return QuoteNotice.objects.filter(
         portal=portal, user=user, pk=notice_id, dismissed_at__isnull=True
-    ).update(dismissed_at=timezone.now())
+    ).update(dismissed_at=hub_now())
 
 
 @transaction.atomic

@@ -18,9 +18,9 @@ urlpatterns = [
     path("<int:pk>/pdf/", views.quote_pdf, name="pdf"),
     path("notices/<int:pk>/dismiss/", views.notice_dismiss, name="notice_dismiss"),
     # The buyer's pages: public, resolved by the unguessable token only.
-    path("p/<str:token>/", views.public_quote, name="public"),
-    path("p/<str:token>/pdf/", views.public_quote_pdf, name="public_pdf"),
-    path("p/<str:token>/accept/", views.public_quote_accept, name="public_accept"),
-    path("p/<str:token>/pay/", views.public_quote_pay, name="public_pay"),
-    path("p/<str:token>/decline/", views.public_quote_decline, name="public_decline"),
+    path("p/<token:token>/", views.public_quote, name="public"),
+    path("p/<token:token>/pdf/", views.public_quote_pdf, name="public_pdf"),
+    path("p/<token:token>/accept/", views.public_quote_accept, name="public_accept"),
+    path("p/<token:token>/pay/", views.public_quote_pay, name="public_pay"),
+    path("p/<token:token>/decline/", views.public_quote_decline, name="public_decline"),
 ]

@@ -43,7 +43,7 @@ from .forms import (
     QuoteSettingsForm,
 )
 from .models import Quote, QuoteStatus
-from .payment import quote_pay_start
+from .payment import quote_pay_refusal, quote_pay_start
 from .pdf import render_quote_pdf
 from .pricing import QuoteTotals
 
@@ -309,9 +309,10 @@ def public_quote_accept(request: HttpRequest, token: str) -> HttpResponse:
         )
     except services.QuoteError as exc:
         return _public_page(request, quote, accept_form=form, problem=str(exc), status=400)
-    if quote.requires_payment:
+    accepted = selectors.quote_for_public(token=token)
+    if quote_pay_refusal(accepted) is None:
         # Straight on to paying; should the checkout not start, the quote page offers it.
-        return _pay(request, selectors.quote_for_public(token=token))
+        return _pay(request, accepted)
     return redirect("quotes:public", token=token)
 
 

@@ -9,8 +9,10 @@ Definitions (shown on the page too):
   count in the month of the payment they belong to.
 - Gross = amount charged; fees = Stripe's fees synced from balance transactions
   (application fee and dispute fees included); net = what reached the Stripe balance
-  after fees, refunds and disputes. A payment whose fee is not synced yet contributes
-  its gross minus refunds to net and is counted as "awaiting fees".
+  after fees, refunds and disputes, as known now (`payments.ledger.net`): a refund
+  counts at once, before Stripe reports it; a payment whose fee is not synced yet
+  contributes its gross minus the application fee and refunds. Payments Stripe has
+  something left to report about (a fee, a refund) are counted as "awaiting fees".
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Lower, TruncMonth
 
 from commerce import money
 from commerce.catalog.models import Product
 from payments.fees.services import PAID_STATUSES
+from payments.ledger.net import NET_NOW, NET_PENDING
 from payments.models import Payment
 from subscriptions.models import BillingCycle, Subscription
 
@@ -83,14 +86,13 @@ def paid_payments(*, portal, period: Period) -> QuerySet[Payment]:
     )
 
 
-_NET = Coalesce("net", F("amount") - F("refunded_amount"))
 _FIGURES = {
     "count": Count("pk"),
     "gross": Coalesce(Sum("amount"), Value(0)),
     "fees": Coalesce(Sum("fee"), Value(0)),
     "refunds": Coalesce(Sum("refunded_amount"), Value(0)),
-    "net": Coalesce(Sum(_NET), Value(0)),
-    "awaiting_fees": Count("pk", filter=Q(fee__isnull=True)),
+    "net": Coalesce(Sum(NET_NOW), Value(0)),
+    "awaiting_fees": Count("pk", filter=NET_PENDING),
 }
 
 

@@ -4,16 +4,17 @@ and a CSV download of every figure (`?download=<figure>`)."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from commerce import money
+from commerce.clock import hub_today
+from commerce.csv import CsvWriter
 from commerce.portals.access import current_portal, has_permission, portal_view
 from payments.fees import checks as fee_checks
 from reports import selectors as reports
@@ -43,7 +44,7 @@ class ReportFilterForm(forms.Form):
 @portal_view("reports.view")
 def index(request: HttpRequest) -> HttpResponse:
     portal = current_portal(request)
-    today = timezone.localdate(timezone=reports.portal_tz(portal))
+    today = hub_today(reports.portal_tz(portal))
     form = ReportFilterForm(request.GET or None)
     period = form.period(today)
     if not form.is_bound:
@@ -69,15 +70,15 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _csv(figure: str, report: reports.Report, currency: str) -> HttpResponse:
-    def amount(cents: int | None) -> str:
-        return "" if cents is None else str(money.to_decimal(cents, currency))
+    def amount(cents: int | None) -> Decimal | None:
+        return None if cents is None else money.to_decimal(cents, currency)
 
     period = report.period
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{figure}-{period.start.isoformat()}-{period.end.isoformat()}.csv"'
     )
-    writer = csv.writer(response)
+    writer = CsvWriter(response)
     if figure in ("monthly", "sources"):
         rows = report.months if figure == "monthly" else report.sources
         writer.writerow(
@@ -124,7 +125,7 @@ def _csv(figure: str, report: reports.Report, currency: str) -> HttpResponse:
                     amount(p.net),
                     amount(p.cost),
                     amount(p.margin),
-                    "" if p.margin_percent is None else str(p.margin_percent),
+                    p.margin_percent,
                 ]
             )
     else:
@@ -137,7 +138,7 @@ def _csv(figure: str, report: reports.Report, currency: str) -> HttpResponse:
                 recovery.failed,
                 recovery.recovered,
                 amount(recovery.recovered_amount),
-                "" if recovery.rate is None else str(recovery.rate),
+                recovery.rate,
             ]
         )
     return response

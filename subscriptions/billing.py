@@ -374,7 +374,8 @@ def _apply_intent(
             payment_intent_id=intent.get("id") or "",
             code=code,
             decline_code=error.get("decline_code") or "",
-            message=error.get("message") or "The payment did not go through.",
+            # The buyer's e-mail quotes it: the buyer's sentence, not Stripe's message.
+            message=stripe_api.buyer_message_for(error),
             requires_action=code == "authentication_required" or status == "requires_action",
             subscription_id=subscription_id,
         )

@@ -18,6 +18,7 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 
+from commerce.clock import format_day
 from commerce.notifications import notify_portal, send_templated_email
 from payments import stripe as stripe_api
 from payments.models import Payment
@@ -89,9 +90,12 @@ def cycle_failed(*, subscription: Subscription, attempt: BillingAttempt, now: da
         cycle.next_retry_at = max(cycle.first_failed_at + offsets[retries_done], now)
         subscription.status = Subscription.Status.PAST_DUE
         subscription.retry_at = cycle.next_retry_at
+        # The portal's day, as the past-due banner shows it: a retry at 5 AM UTC is
+        # still the day before in Los Angeles.
+        retry_day = format_day(cycle.next_retry_at, subscription.portal.time_zone)
         message = (
             f"Period {cycle.period}: attempt {attempt.number} failed ({reason}); "
-            f"retry {retries_done + 1} of {len(offsets)} on {cycle.next_retry_at:%b %-d, %Y}."
+            f"retry {retries_done + 1} of {len(offsets)} on {retry_day}."
         )
         last = False
     else:
@@ -307,7 +311,7 @@ def card_page_intent(*, subscription: Subscription, outcome: str = "") -> CardPa
     """The intent the card-update page confirms: the overdue PaymentIntent (re-fetched)
     when the bank asked the buyer to authenticate it, else a new SetupIntent; None when
     the page only shows the outcome ("paid", "saved"). Raises CardUpdateError with
-    Stripe's message for the buyer."""
+    a message for the buyer."""
     pending = authentication_pending(subscription) if not outcome else None
     try:
         if pending is not None:
@@ -333,7 +337,7 @@ def card_page_intent(*, subscription: Subscription, outcome: str = "") -> CardPa
 def authentication_complete(*, subscription_id: int, payment_intent_id: str) -> str:
     """The buyer confirmed the overdue intent on-session: re-fetch it and record the
     payment on its attempt (once; the webhook may race this). Returns "paid" or raises
-    CardUpdateError with Stripe's message for the buyer."""
+    CardUpdateError with a message for the buyer."""
     from . import billing  # billing imports this module (through outcomes)
 
     subscription = Subscription.objects.get(pk=subscription_id)
@@ -356,7 +360,7 @@ def authentication_complete(*, subscription_id: int, payment_intent_id: str) -> 
         raise CardUpdateError(exc.user_message) from None
     if intent.get("status") != "succeeded":
         error = intent.get("last_payment_error") or {}
-        raise CardUpdateError(error.get("message") or "The payment was not confirmed.")
+        raise CardUpdateError(stripe_api.buyer_message_for(error))
     billing.attempt_record_success(
         attempt_id=attempt.pk, payment_intent=intent, subscription_id=subscription.pk
     )

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from django import forms
 
-from commerce import money
+from commerce import ids, money
 from commerce.catalog.models import BillingFrequency, Product
 from commerce.customers.models import Contact
+from commerce.forms import IdField
 
 from .models import Subscription
 from .selectors import SubscriptionFilters
@@ -18,7 +19,7 @@ class SubscriptionFilterForm(forms.Form):
     )
     due_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     due_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    contact = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    contact = IdField(required=False, widget=forms.HiddenInput)
 
     def filters(self) -> SubscriptionFilters:
         self.is_valid()
@@ -54,11 +55,8 @@ def parse_item_changes(data, items) -> tuple[list, list[str]]:
     for item in items:
         raw_qty = (data.get(f"qty_{item.pk}") or "").strip()
         raw_price = (data.get(f"price_{item.pk}") or "").strip()
-        try:
-            quantity = int(raw_qty)
-            if not 0 <= quantity <= 10_000:
-                raise ValueError
-        except ValueError:
+        quantity = ids.parse_int(raw_qty, maximum=10_000)
+        if quantity is None:
             errors.append(f"{item.name}: enter a quantity from 0 to 10,000.")
             continue
         try:

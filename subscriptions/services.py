@@ -8,10 +8,8 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.utils import timezone
 
 from commerce import money
 from commerce.catalog.models import (
@@ -21,6 +19,7 @@ from commerce.catalog.models import (
     is_recurring,
     schedule_phrase,
 )
+from commerce.clock import format_day, hub_now, hub_today
 from commerce.customers.models import Contact
 from commerce.notifications import send_templated_email
 from commerce.portals.models import Portal
@@ -139,10 +138,7 @@ def subscriptions_create_for_checkout(
     if not order.get("schedules"):
         return
     portal = checkout.portal
-    try:
-        today = timezone.localdate(timezone=ZoneInfo(portal.time_zone))
-    except (ValueError, KeyError):
-        today = timezone.localdate()
+    today = hub_today(portal.time_zone)
     payment_method = payment_intent.get("payment_method")
     if isinstance(payment_method, dict):
         payment_method = payment_method.get("id")
@@ -200,7 +196,7 @@ def change_refusal(subscription: Subscription, *, today: date) -> str:
         and (due - today).days <= CHANGE_FREEZE_DAYS
     ):
         return (
-            f"The next charge is due on {due:%b %-d, %Y}. Changes are closed "
+            f"The next charge is due on {format_day(due)}. Changes are closed "
             f"{CHANGE_FREEZE_DAYS} days before a charge; try again after it."
         )
     return ""
@@ -248,7 +244,7 @@ def subscription_change(
         if (
             subscription.billing_lease_owner
             and subscription.billing_lease_until
-            and (subscription.billing_lease_until > timezone.now())
+            and (subscription.billing_lease_until > hub_now())
         ):
             raise ChangeRefused("A charge is being made right now. Try again in a minute.")
         status = subscription.status
@@ -265,7 +261,7 @@ def subscription_change(
                 raise ChangeRefused("Choose a next billing date after today.")
             subscription.status = Subscription.Status.ACTIVE
             subscription.next_billing_date = new_date
-            message = f"Resumed; next charge on {new_date:%b %-d, %Y}."
+            message = f"Resumed; next charge on {format_day(new_date)}."
         elif action == "next_date":
             if new_date is None or new_date <= today + timedelta(days=CHANGE_FREEZE_DAYS):
                 raise ChangeRefused(
@@ -274,19 +270,19 @@ def subscription_change(
             if status == Subscription.Status.PAUSED:
                 raise ChangeRefused("Resume the subscription to set its next billing date.")
             subscription.next_billing_date = new_date
-            message = f"Next charge moved to {new_date:%b %-d, %Y}."
+            message = f"Next charge moved to {format_day(new_date)}."
         elif action == "cancel_now":
             subscription.status = Subscription.Status.CANCELLED
-            subscription.cancelled_at = subscription.ended_at = timezone.now()
+            subscription.cancelled_at = subscription.ended_at = hub_now()
             subscription.next_billing_date = None
             subscription.retry_at = None
             message = "Cancelled now: no further charges."
         elif action == "cancel_at_period_end":
             subscription.cancel_at_period_end = True
-            subscription.cancelled_at = timezone.now()
+            subscription.cancelled_at = hub_now()
             end = subscription.next_billing_date
             message = "Cancels at the end of the current period" + (
-                f" ({end:%b %-d, %Y}); no further charges." if end else "."
+                f" ({format_day(end)}); no further charges." if end else "."
             )
         else:
             raise ChangeRefused("Unknown change.")
@@ -300,6 +296,13 @@ class ItemChange:
     item_id: int
     quantity: int  # 0 removes the item
     unit_amount: int
+
+
+def _check_card_limit(amount: int, currency: str) -> None:
+    """Every period is charged to the buyer's card: at most what a card pays at once."""
+    refusal = money.card_limit_refusal(amount, currency, what="The amount per period")
+    if refusal:
+        raise ChangeRefused(f"{refusal} Lower the quantities or prices.")
 
 
 def subscription_items_change(
@@ -358,6 +361,7 @@ def subscription_items_change(
         if not notes:
             raise ChangeRefused("Nothing was changed.")
         subscription.amount = sum(i.amount for i in subscription.items.all())
+        _check_card_limit(subscription.amount, subscription.currency)
         subscription.save(update_fields=["amount", "updated_at"])
         _record_change(
             subscription,
@@ -453,6 +457,7 @@ def subscription_item_add(
         except PricingError as exc:
             raise ChangeRefused(str(exc)) from None
         items = list(subscription.items.select_for_update())
+        _check_card_limit(sum(i.amount for i in items) + priced.total, subscription.currency)
         SubscriptionItem.objects.create(
             portal=portal,
             subscription=subscription,
@@ -513,6 +518,7 @@ def subscription_create_manual(
         )
     except PricingError as exc:
         raise ChangeRefused(str(exc)) from None
+    _check_card_limit(priced.total, product.currency)
     try:
         customer = contact.stripe_customer_id
         if not customer:
@@ -566,7 +572,7 @@ def subscription_create_manual(
             portal=portal,
             subscription=subscription,
             kind="created",
-            message=f"Created by an admin; first charge on {start_date:%b %-d, %Y}"
+            message=f"Created by an admin; first charge on {format_day(start_date)}"
             + (" once the buyer saves a card." if not cards else "."),
             actor=actor,
         )

@@ -9,14 +9,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from commerce.clock import hub_today
 from commerce.portals.access import current_portal, has_permission, portal_view
 from commerce.portals.http import AuthenticatedHttpRequest
 
 from . import selectors, services
-from .billing import hub_now
 from .forms import (
     AddItemForm,
     ChangeForm,
@@ -27,7 +26,7 @@ from .forms import (
 
 
 def _today():
-    return timezone.localdate(hub_now())
+    return hub_today()
 
 
 @portal_view("subscriptions.view")

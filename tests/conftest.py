@@ -93,24 +93,54 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+# Every frame of every page reports Content-Security-Policy violations to the test.
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolation(
+    `${e.disposition} ${e.effectiveDirective}: ${e.blockedURI || "inline"} on ${e.documentURI}`
+  );
+});
+"""
+
+
+def _enforce_csp(settings) -> None:
+    """The browser tests run with the policy enforced, whatever CSP_REPORT_ONLY says."""
+    report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+    if report_only and not getattr(settings, "CONTENT_SECURITY_POLICY", None):
+        settings.CONTENT_SECURITY_POLICY = report_only
+        settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = None
+
+
 @pytest.fixture
-def new_page(browser, request):
+def new_page(browser, request, settings):
     """A factory of pages, each in a fresh browser context (fresh cookies).
 
-    On failure every page opened by the test is saved as a screenshot under
-    var/test-artifacts/.
+    The hub's Content-Security-Policy is enforced, and a test whose pages violate it
+    fails (at teardown, listing what was refused), so a blocked script or frame never
+    passes unnoticed. On failure every page opened by the test is saved as a screenshot
+    under var/test-artifacts/.
     """
+    _enforce_csp(settings)
     contexts = []
     pages = []
+    violations: list[str] = []
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"console: {message.text}")
 
     def make(viewport: dict | None = None):
         context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
         context.set_default_timeout(10_000)
+        context.expose_binding("__cspViolation", lambda source, text: violations.append(text))
+        context.add_init_script(_CSP_LISTENER)
         contexts.append(context)
         page = context.new_page()
+        page.on("console", on_console)
         pages.append(page)
         return page
 
+    make.csp_violations = violations  # for the test of this check (tests/e2e/test_csp_e2e.py)
     yield make
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
     if failed:
@@ -124,6 +154,10 @@ def new_page(browser, request):
                 print(f"no screenshot for page {i}: {exc}")
     for context in contexts:
         context.close()
+    if violations and failed:
+        print("Content-Security-Policy violations:", *violations, sep="\n")
+    elif violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations))
 
 
 @pytest.fixture
@@ -177,6 +211,8 @@ def other_admin(other_portal):
 
 
 def _client_for(user):
+    # force_login, not client.login(): sign-in throttling (django-axes) refuses an
+    # authenticate() without a request; write client.login(request=HttpRequest(), …).
     from django.test import Client
 
     client = Client()

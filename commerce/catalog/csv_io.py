@@ -6,17 +6,17 @@ Columns (the first row names them, in any order):
 
 Amounts are dollars with a dot for decimals ("1234.50"), as `commerce.money` writes them.
 Text cells that a spreadsheet would run as a formula (starting with = + - @) are written
-with a leading apostrophe and read back without it (OWASP "CSV injection").
+with a leading apostrophe and read back without it (OWASP "CSV injection"), by the hub's
+one CSV writer and reader (`commerce.csv`).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
 
+from commerce import csv
 from commerce.money import to_decimal
 
 from .models import Product
@@ -57,12 +57,7 @@ COLUMN_HELP: list[tuple[str, bool, str]] = [
     ("archived", False, "true or false (also yes/no, 1/0). Empty = false."),
 ]
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 _EXCEL_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
-
-
-class Writable(Protocol):
-    def write(self, text: str, /) -> object: ...
 
 
 class CsvFileError(ValueError):
@@ -92,26 +87,13 @@ def product_to_row(product: Product) -> dict[str, str]:
     }
 
 
-def _escape(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def _unescape(value: str) -> str:
-    if value.startswith("'") and value[1:].startswith(_FORMULA_START):
-        return value[1:]
-    return value
-
-
-def write_products_csv(products: Iterable[Product], stream: Writable) -> int:
+def write_products_csv(products: Iterable[Product], stream: csv.Writable) -> int:
     """Writes the header and one row per product; returns the number of products."""
-    writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer = csv.CsvDictWriter(stream, COLUMNS)
+    writer.writeheader()
     count = 0
     for product in products:
-        row = product_to_row(product)
-        for column in TEXT_COLUMNS:
-            row[column] = _escape(row[column])
-        writer.writerow([row[column] for column in COLUMNS])
+        writer.writerow(product_to_row(product))
         count += 1
     return count
 
@@ -189,7 +171,7 @@ def read_products_csv(content: bytes) -> list[CsvRow]:
                 )
             cells = cells + [""] * (len(header) - len(cells))
             values = {
-                column: _unescape(cell) if column in TEXT_COLUMNS else cell
+                column: csv.unneutralise(cell) if column in TEXT_COLUMNS else cell
                 for column, cell in zip(header, cells, strict=False)
             }
             rows.append(CsvRow(number=number, values=values, problem=problem))

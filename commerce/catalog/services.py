@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from commerce.events.services import event_record, event_record_many
 from commerce.portals.models import Portal
 
 from .csv_io import COLUMNS, CsvFileError, product_to_row, read_products_csv
@@ -70,6 +71,7 @@ def product_create(
     )
     with _sku_conflicts_as_validation_error(product.sku):
         product.save()
+    event_record(portal=portal, type="product.created", obj=product)
     return product
 
 
@@ -88,6 +90,7 @@ def product_update(
     """Changes a product (locked for the update). Documents keep their own copies of lines,
     so a sent quote or invoice never changes with it."""
     locked = Product.objects.select_for_update().get(pk=product.pk, portal_id=product.portal_id)
+    before = [getattr(locked, field) for field in _EDITABLE]
     locked.name = name
     locked.sku = sku.strip()
     locked.description = description
@@ -97,6 +100,8 @@ def product_update(
     locked.term_periods = term_periods
     with _sku_conflicts_as_validation_error(locked.sku):
         locked.save(update_fields=[*_EDITABLE, "updated_at"])
+    if before != [getattr(locked, field) for field in _EDITABLE]:
+        event_record(portal=locked.portal_id, type="product.updated", obj=locked)
     return locked
 
 
@@ -105,6 +110,8 @@ def _set_archived(product: Product, archived: bool) -> Product:
     if locked.archived != archived:
         locked.archived = archived
         locked.save(update_fields=["archived", "updated_at"])
+        event_type = "product.archived" if archived else "product.updated"
+        event_record(portal=locked.portal_id, type=event_type, obj=locked)
     return locked
 
 
@@ -260,6 +267,8 @@ def product_import(
                     # One UPDATE per row: bulk_update's CASE expressions are slower here.
                     product.save(update_fields=[*fields, "updated_at"])
                     bar.update(1)
+                event_record_many(portal=portal, type="product.created", objs=to_create)
+                event_record_many(portal=portal, type="product.updated", objs=changed)
         except IntegrityError:
             raise ProductImportError(
                 [

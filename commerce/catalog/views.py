@@ -7,10 +7,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from commerce.clock import hub_today
 from commerce.forms import submitted
 from commerce.portals.access import current_portal, portal_view
 
@@ -131,7 +131,7 @@ def product_import(request: HttpRequest) -> HttpResponse:
 @portal_view("products.view")
 def product_export(request: HttpRequest) -> HttpResponse:
     portal = current_portal(request)
-    filename = f"products-{slugify(portal.name) or 'portal'}-{timezone.localdate():%Y-%m-%d}.csv"
+    filename = f"products-{slugify(portal.name) or 'portal'}-{hub_today():%Y-%m-%d}.csv"
     response = HttpResponse(
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from commerce.events.services import event_record
 from commerce.portals.models import Portal
 
 from .models import ADDRESS_PARTS, Contact
@@ -53,16 +54,21 @@ def contact_create(*, portal: Portal, email: str, **fields: str) -> Contact:
     _check_fields(fields)
     contact = Contact(portal=portal, email=normalize_email(email), **fields)
     _save(contact)
+    event_record(portal=portal, type="contact.created", obj=contact)
     return contact
 
 
 @transaction.atomic
 def contact_update(*, contact: Contact, email: str, **fields: str) -> Contact:
-    """Changes a contact (locked for the update). `fields` are any of EDITABLE_FIELDS."""
+    """Changes a contact (locked for the update). `fields` are any of EDITABLE_FIELDS.
+    Records `contact.updated` when something changed."""
     _check_fields(fields)
     locked = Contact.objects.select_for_update().get(pk=contact.pk, portal_id=contact.portal_id)
-    locked.email = normalize_email(email)
-    for name, value in fields.items():
+    new = {"email": normalize_email(email), **fields}
+    changed = any(getattr(locked, name) != value for name, value in new.items())
+    for name, value in new.items():
         setattr(locked, name, value)
     _save(locked, update_fields=["email", *fields, "updated_at"])
+    if changed:
+        event_record(portal=locked.portal_id, type="contact.updated", obj=locked)
     return locked

@@ -15,9 +15,8 @@ from commerce.catalog.selectors import product_search
 from commerce.forms import MoneyField, submitted
 from commerce.portals.models import Portal
 
-from .lines import MAX_LINES, LineInput
+from .lines import MAX_LINES, MAX_QUANTITY, LineInput
 
-MAX_QUANTITY = 100_000
 DISCOUNT_TYPES = [("percent", "%"), ("amount", "$")]
 
 
@@ -224,6 +223,9 @@ def line_formset(form: type[LineForm] = LineForm) -> type[BaseLineFormSet]:
             can_order=True,
             max_num=MAX_LINES,
             validate_max=True,
+            # Django's default builds up to max_num + 1000 forms for whatever TOTAL_FORMS
+            # a request claims; rows removed in the same submission fit in twice the limit.
+            absolute_max=2 * MAX_LINES,
         ),
     )
 

@@ -19,9 +19,9 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from django.db import models
-from django.utils import timezone
 
 from commerce import money, pricing
+from commerce.clock import hub_now
 from commerce.mail import AttachmentRef
 from commerce.notifications import send_templated_email
 from commerce.portals.models import Portal, User
@@ -36,7 +36,7 @@ T = TypeVar("T", bound=DocumentTotals)
 
 def portal_today(portal: Portal, now: dt.datetime | None = None) -> dt.date:
     """The date it is in the portal's time zone: due dates and expiry count from it."""
-    return (now or timezone.now()).astimezone(ZoneInfo(portal.time_zone)).date()
+    return (now or hub_now()).astimezone(ZoneInfo(portal.time_zone)).date()
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ class DocumentKind(Generic[D, T]):
             reply_to=(actor.email if actor else None) or locked.portal.support_email or None,
             attachments=[AttachmentRef(self.pdf_attachment, locked.pk)],
         )
-        locked.sent_at = timezone.now()
+        locked.sent_at = hub_now()
         locked.save(update_fields=["sent_at"])
         self.record(
             locked,
@@ -271,9 +271,17 @@ class DocumentKind(Generic[D, T]):
             if isinstance(line, LineInput):
                 check_line(line, label=f"Line {index}", error=self.error)
         try:
-            return self.compute([pricing.Line.from_snapshot(line) for line in lines], **terms)
+            totals = self.compute([pricing.Line.from_snapshot(line) for line in lines], **terms)
         except pricing.PricingError as exc:
             raise self.error(str(exc)) from None
+        if totals.subtotal > money.MAX_DOCUMENT_CENTS:
+            raise self.error(
+                f"The lines come to {money.format_cents(totals.subtotal, totals.currency)}: "
+                f"{self.article.lower()} {self.noun} can come to at most "
+                f"{money.format_cents(money.MAX_DOCUMENT_CENTS, totals.currency)}. "
+                "Split it into several."
+            )
+        return totals
 
     def totals(self, document: D, lines: Sequence[LineSnapshot] | None = None) -> T:
         row: Any = document
@@ -302,7 +310,8 @@ class DocumentContents:
 
     @property
     def rows(self) -> list[tuple[Any, int]]:
-        """(line, amount before tax and any document discount) for the lines table."""
+        """(line, its amount: quantity x unit price) for the lines table; discounts and tax
+        are the rows under it (`DocumentTotals.rows`)."""
         if self.totals is None:
             return [(line, 0) for line in self.lines]
         return list(zip(self.lines, self.totals.line_amounts, strict=True))

@@ -13,6 +13,7 @@ from commerce.catalog.models import BillingFrequency, Product, is_recurring
 
 HUNDRED = Decimal(100)
 MAX_LINES = 200
+MAX_QUANTITY = 100_000
 
 
 class DocumentError(Exception):
@@ -82,8 +83,15 @@ def check_line(
         raise error(f"{label}: the quantity cannot be negative.")
     if line.quantity == 0:
         raise error(f"{label}: the quantity must be at least 1.")
+    if line.quantity > MAX_QUANTITY:
+        raise error(f"{label}: the quantity can be at most {MAX_QUANTITY:,}.")
     if line.unit_amount < 0:
         raise error(f"{label}: the unit price cannot be negative.")
+    if line.unit_amount > money.MAX_AMOUNT_CENTS:
+        raise error(
+            f"{label}: the unit price cannot be more than "
+            f"{money.format_cents(money.MAX_AMOUNT_CENTS)}."
+        )
     if line.discount_percent is not None and not (0 <= line.discount_percent <= HUNDRED):
         raise error(f"{label}: a discount must be between 0% and 100%.")
     if line.discount_amount is not None:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 
 from commerce.catalog.models import BillingFrequency, schedule_phrase
+from commerce.clock import ClockDateTimeField
 from commerce.models import PortalOwned
 
 DRAFT = "draft"  # every kind of document starts as a draft, the only editable status
@@ -117,7 +118,7 @@ class TimelineEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         abstract = True

@@ -10,7 +10,9 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.template.loader import render_to_string
+from django.utils import timezone
 
+from commerce.clock import zone
 from commerce.mail import Attachment, AttachmentRenderer
 from commerce.portals.models import Portal
 
@@ -23,10 +25,12 @@ def portal_logo_data_uri(portal: Portal) -> str:
 
 
 def document_html(template: str, *, portal: Portal, **context: Any) -> str:
-    """A document's PDF page as HTML: `template` extends components/pdf_base.html."""
-    return render_to_string(
-        template, {"portal": portal, "logo_src": portal_logo_data_uri(portal), **context}
-    )
+    """A document's PDF page as HTML: `template` extends components/pdf_base.html. Its
+    dates read in the portal's time zone (the mail task that renders it has none)."""
+    with timezone.override(zone(portal.time_zone)):
+        return render_to_string(
+            template, {"portal": portal, "logo_src": portal_logo_data_uri(portal), **context}
+        )
 
 
 def html_to_pdf(html: str) -> bytes:

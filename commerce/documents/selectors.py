@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from commerce import ids
 from commerce.customers.models import Contact
 from commerce.portals.access import for_portal
 from commerce.portals.models import Portal
@@ -73,8 +74,9 @@ def document_or_404(documents: QuerySet[M], **lookup: Any) -> M:
 
 
 def document_for_token(documents: QuerySet[M], token: str) -> M:
-    """The document behind a buyer's link: the unguessable token is the key."""
-    if not token or len(token) > 64:
+    """The document behind a buyer's link: the unguessable token is the key. A token of
+    the wrong shape is a 404 without a query."""
+    if not ids.is_token(token):
         raise Http404("Not found")
     return document_or_404(documents, public_token=token)
 

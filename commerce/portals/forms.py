@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 
-from commerce.notifications import email_enqueue
+from commerce.notifications import email_enqueue, render_subject
 
 from .logos import ACCEPT, MAX_LOGO_BYTES, logo_content_type
 from .models import Portal, hex_colour
@@ -55,7 +55,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
     ) -> None:
         email_enqueue(
             to=[to_email],
-            subject="".join(render_to_string(subject_template_name, context).splitlines()),
+            subject=render_subject(subject_template_name, context),
             text=render_to_string(email_template_name, context),
             html=(
                 render_to_string(html_email_template_name, context)

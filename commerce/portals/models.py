@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from commerce.clock import ClockDateTimeField
+
 from .permissions import Role, role_can
 
 
@@ -110,7 +112,7 @@ class Portal(models.Model):
     logo = models.BinaryField(blank=True, null=True, editable=False)
     logo_content_type = models.CharField(max_length=40, blank=True, editable=False)
     logo_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
@@ -130,7 +132,7 @@ class Membership(models.Model):
     invited_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [

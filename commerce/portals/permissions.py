@@ -40,6 +40,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "users.manage": frozenset({Role.SUPER_ADMIN}),
     "stripe.connect": frozenset({Role.SUPER_ADMIN}),
     "webhooks.view": frozenset({Role.SUPER_ADMIN}),
+    # Outbound webhooks: endpoints, their secrets and deliveries (commerce/events/).
+    "webhooks.manage": frozenset({Role.SUPER_ADMIN}),
 }
 
 

@@ -12,7 +12,8 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+
+from commerce.clock import hub_now
 
 from .emails import send_membership_email
 from .logos import logo_content_type
@@ -101,7 +102,7 @@ def portal_set_logo(*, portal: Portal, content: bytes) -> Portal:
     locked = _lock_portal(portal)
     locked.logo = content
     locked.logo_content_type = content_type
-    locked.logo_updated_at = timezone.now()
+    locked.logo_updated_at = hub_now()
     locked.save(update_fields=["logo", "logo_content_type", "logo_updated_at"])
     return locked
 
@@ -111,7 +112,7 @@ def portal_remove_logo(*, portal: Portal) -> Portal:
     locked = _lock_portal(portal)
     locked.logo = None
     locked.logo_content_type = ""
-    locked.logo_updated_at = timezone.now()
+    locked.logo_updated_at = hub_now()
     locked.save(update_fields=["logo", "logo_content_type", "logo_updated_at"])
     return locked
 

@@ -24,6 +24,7 @@ from .access import (
 )
 from .forms import InviteForm, LogoForm, PortalForm, RoleForm, role_options, time_zone_label
 from .http import AuthenticatedHttpRequest
+from .limits import Limited, email_link_limit
 from .logos import MAX_LOGO_BYTES
 from .models import Membership
 from .settings_cards import settings_cards
@@ -149,10 +150,32 @@ def team(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+def _invitation_refusal(request: AuthenticatedHttpRequest, email: str) -> str:
+    """Counts one invitation e-mail to `email`; the refusal to show when over a limit."""
+    limited = email_link_limit(kind="invitation", request=request, recipient=email)
+    if limited is Limited.CLIENT:
+        return "Too many invitations from your network in the last hour. Try again later."
+    if limited is Limited.RECIPIENT:
+        return f"Too many e-mails to {email} in the last hour. Try again later."
+    return ""
+
+
+def _invite_page(request: AuthenticatedHttpRequest, form: InviteForm, status: int) -> HttpResponse:
+    return render(
+        request,
+        "portals/settings_invite.html",
+        {"form": form, "roles": role_options(), "tab": "team"},
+        status=status,
+    )
+
+
 @portal_view("users.manage")
 def team_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if refusal := _invitation_refusal(request, form.cleaned_data["email"]):
+            form.add_error(None, refusal)
+            return _invite_page(request, form, status=429)
         try:
             membership = services.membership_invite(
                 portal=current_portal(request),
@@ -168,12 +191,7 @@ def team_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "and will get an e-mail.",
             )
             return redirect("settings:team")
-    return render(
-        request,
-        "portals/settings_invite.html",
-        {"form": form, "roles": role_options(), "tab": "team"},
-        status=400 if form.is_bound else 200,
-    )
+    return _invite_page(request, form, status=400 if form.is_bound else 200)
 
 
 def _member(request: AuthenticatedHttpRequest, pk: int) -> Membership:
@@ -219,6 +237,9 @@ def member_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def member_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     membership = _member(request, pk)
+    if refusal := _invitation_refusal(request, membership.user.email):
+        messages.error(request, refusal)
+        return redirect("settings:team")
     try:
         services.membership_resend_invitation(membership=membership)
     except services.PortalError as exc:

@@ -6,13 +6,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import PasswordResetForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from commerce import ids
+
 from . import selectors
-from .forms import EmailAuthenticationForm
+from .forms import EmailAuthenticationForm, QueuedPasswordResetForm
+from .limits import Limited, email_link_limit
 from .middleware import SESSION_KEY
 from .models import Membership
 
@@ -22,16 +26,42 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, limited per client address and per e-mail address. Over
+    the e-mail's limit the page reads as always and nothing is sent, so the answer never
+    tells whether the address has an account."""
+
+    form_class = QueuedPasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    html_email_template_name = "registration/password_reset_email.html"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        limited = email_link_limit(
+            kind="password-reset", request=self.request, recipient=form.cleaned_data["email"]
+        )
+        if limited is Limited.CLIENT:
+            form.add_error(
+                None,
+                "Too many requests from your network in the last hour. "
+                "Try again later, or ask the person who runs this hub.",
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        if limited is Limited.RECIPIENT:
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+
 @require_POST
 def portal_switch(request: HttpRequest) -> HttpResponse:
     """Makes another of the user's portals the active one. A portal the user is not a
     member of changes nothing."""
     if not request.user.is_authenticated:
         return redirect("login")
-    wanted = str(request.POST.get("portal", ""))
+    wanted = ids.parse_id(request.POST.get("portal"))
     membership = (
-        selectors.user_membership(user_id=request.user.pk, portal_id=int(wanted))
-        if wanted.isdigit()
+        selectors.user_membership(user_id=request.user.pk, portal_id=wanted)
+        if wanted is not None
         else None
     )
     if membership is None:

@@ -114,6 +114,7 @@ def build_charge(
         "refunded": False,
         "review": None,
         "shipping": source.get("shipping"),
+        "source": None,  # legacy Sources and Tokens; a PaymentIntent's charge has none
         "source_transfer": None,
         "statement_descriptor": source.get("statement_descriptor"),
         "statement_descriptor_suffix": source.get("statement_descriptor_suffix"),

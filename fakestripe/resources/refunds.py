@@ -69,6 +69,8 @@ def create_refund(ctx: Ctx):
         "charge": charge["id"],
         "created": ctx.now(),
         "currency": charge["currency"],
+        "customer": charge["customer"],
+        "customer_account": None,
         "destination_details": {
             "card": {
                 "reference_status": "pending",
@@ -79,6 +81,7 @@ def create_refund(ctx: Ctx):
         },
         "metadata": new_metadata(p.get("metadata")),
         "payment_intent": charge["payment_intent"],
+        "payment_method": charge["payment_method"],
         "reason": p.get("reason"),
         "receipt_number": None,
         "source_transfer_reversal": None,
@@ -86,6 +89,8 @@ def create_refund(ctx: Ctx):
         "transfer_reversal": None,
     }
     store.insert(ctx.owner, refund)
+    # The charge's includable `refunds` list (render.py), oldest first.
+    store.priv(charge["id"]).setdefault("refunds", []).append(refund["id"])
     # docs.stripe.com/reports/balance-transaction-types: refund, negative, no fee
     bt = new_bt(store, ctx.owner, -amount, 0, [], "refund", "refund", refund)
     refund["balance_transaction"] = bt["id"]

@@ -10,8 +10,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 
+from commerce import pricing
+from commerce.clock import hub_now
 from commerce.customers import services as contact_services
 from commerce.customers.models import ADDRESS_PARTS, Contact
 from commerce.notifications import notify_portal, send_templated_email
@@ -96,7 +97,7 @@ def checkout_complete(*, checkout_id: int, payment_intent: dict) -> Checkout:
             return checkout
         if status != "succeeded":
             return checkout
-        now = timezone.now()
+        now = hub_now()
         portal = checkout.portal
         contact = _contact_upsert(checkout)
         payment = _payment_record(checkout, payment_intent, contact, now)
@@ -115,7 +116,8 @@ def checkout_complete(*, checkout_id: int, payment_intent: dict) -> Checkout:
 
 
 def checkout_record_failure(*, checkout_id: int, payment_intent: dict) -> Checkout:
-    """Keeps Stripe's message of a failed attempt for the buyer's page; nothing is paid.
+    """Keeps what the buyer's page says of a failed attempt (the buyer's sentence for
+    Stripe's code, never Stripe's message; the code stays in `failure_code`); nothing is paid.
     The checkout stays open: the buyer may try another card on the same intent."""
     error = payment_intent.get("last_payment_error") or {}
     with transaction.atomic():
@@ -126,7 +128,7 @@ def checkout_record_failure(*, checkout_id: int, payment_intent: dict) -> Checko
         ):
             return checkout
         checkout.failure_code = (error.get("decline_code") or error.get("code") or "")[:100]
-        checkout.failure_message = (error.get("message") or "The payment did not go through.")[:500]
+        checkout.failure_message = stripe_api.buyer_message_for(error)[:500]
         checkout.save(update_fields=["failure_code", "failure_message", "updated_at"])
     return checkout
 
@@ -232,7 +234,7 @@ def _send_receipts(portal: Portal, checkout: Checkout, payment: Payment) -> None
     context = {
         "portal": portal,
         "checkout": checkout,
-        "order": checkout.order,
+        "order": pricing.order_summary(checkout.order, paid=True),
         "payment": payment,
         "site_url": settings.SITE_URL,
         "receipt_url": settings.SITE_URL + receipt_path(checkout),

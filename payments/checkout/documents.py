@@ -85,8 +85,13 @@ def document_checkout_start(*, document: Document) -> Checkout:
         raise CheckoutError(
             f"The amount must be at least {money.format_cents(MINIMUM_CHARGE, document.order['currency'])}."
         )
-    if total > money.MAX_AMOUNT_CENTS:
-        raise CheckoutError("This amount is too large to pay by card. Contact the seller.")
+    if money.over_card_limit(total):
+        # The document's own page refuses first (its payable's `describe`); kept as the
+        # last word before Stripe is asked for an intent it would refuse.
+        raise CheckoutError(
+            f"A card can pay at most {money.format_cents(money.CARD_LIMIT_CENTS, document.order['currency'])} "
+            "at once. Contact the seller to pay another way."
+        )
     checkout = _reserve_document(document, account_id)
     return _ensure_intent(checkout_id=checkout.pk, order=document.order)
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 
 from commerce import money, pricing
+from commerce.clock import hub_now
 from commerce.customers import services as contact_services
 from commerce.customers.models import Contact
 from commerce.db import fetch_one
@@ -130,7 +130,7 @@ def payable_link_query(slug: str) -> tuple[str, list[Any]]:
         f" AND (c.status = %s OR (c.status IN (%s, %s) AND c.reserved_until > %s)))"
         f" < CASE WHEN l.single_use THEN 1 ELSE l.max_payments END)"
     )
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = connection.ops.adapt_datetimefield_value(hub_now())
     params = [
         slug,
         True,
@@ -222,8 +222,11 @@ def checkout_start(
         raise CheckoutError(
             f"The total must be at least {money.format_cents(MINIMUM_CHARGE, link.currency)}."
         )
-    if order["total"] > money.MAX_AMOUNT_CENTS:
-        raise CheckoutError("This order is too large to pay by card. Lower the quantities.")
+    if money.over_card_limit(order["total"]):
+        raise CheckoutError(
+            f"A card can pay at most {money.format_cents(money.CARD_LIMIT_CENTS, link.currency)} "
+            "at once. Lower the quantities."
+        )
     if link.payment_limit is not None:
         _release_stale_reservations(link)
     checkout = _reserve(
@@ -235,7 +238,7 @@ def checkout_start(
 def _reserve(
     *, link: PaymentLink, session_key: str, buyer: Buyer, order: dict, account_id: str
 ) -> Checkout:
-    now = timezone.now()
+    now = hub_now()
     with transaction.atomic():
         locked = PaymentLink.objects.select_for_update().get(pk=link.pk)
         checkout = (
@@ -392,7 +395,7 @@ def _release_stale_reservations(link: PaymentLink) -> None:
 
     stale = list(
         Checkout.objects.filter(
-            payment_link=link, status=Checkout.Status.OPEN, reserved_until__lte=timezone.now()
+            payment_link=link, status=Checkout.Status.OPEN, reserved_until__lte=hub_now()
         )
     )
     for checkout in stale:
@@ -411,5 +414,5 @@ def _release_stale_reservations(link: PaymentLink) -> None:
                 if intent["status"] != "canceled":
                     raise
         Checkout.objects.filter(pk=checkout.pk, status=Checkout.Status.OPEN).update(
-            status=Checkout.Status.EXPIRED, reserved_until=None, updated_at=timezone.now()
+            status=Checkout.Status.EXPIRED, reserved_until=None, updated_at=hub_now()
         )

@@ -19,6 +19,6 @@ urlpatterns = [
         views.document_checkout_return,
         name="document_checkout_return",
     ),
-    path("<str:slug>/", views.checkout_page, name="checkout"),
-    path("<str:slug>/return/", views.checkout_return, name="checkout_return"),
+    path("<token:slug>/", views.checkout_page, name="checkout"),
+    path("<token:slug>/return/", views.checkout_return, name="checkout_return"),
 ]

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 
-from commerce.catalog.models import schedule_phrase
+from commerce import pricing
 from payments import checkout as checkout_service
 from payments import stripe as stripe_api
 from payments.checkout import Buyer, CheckoutError, LinkUnavailable, NotAcceptingPayments, selectors
@@ -93,13 +93,10 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     )
 
 
-def order_summary(order: dict) -> dict:
-    """The frozen order with each line's schedule phrase, for the summary template."""
-    lines = [
-        {**line, "schedule": schedule_phrase(line["billing_frequency"], line["term_periods"])}
-        for line in order["lines"]
-    ]
-    return {**order, "lines": lines}
+def order_summary(order: dict, *, paid: bool = False) -> dict:
+    """The frozen order as the summary template shows it: presented as every document
+    presents its lines and totals (commerce.pricing.order_summary)."""
+    return pricing.order_summary(order, paid=paid)
 
 
 def _initial(checkout: Checkout | OpenCheckout | None) -> dict:
@@ -124,8 +121,11 @@ def _initial(checkout: Checkout | OpenCheckout | None) -> dict:
 # who is paying) is rendered per request. The whole first step a new buyer of a link
 # that takes payments gets is cached too, and served with the request's own CSRF token
 # put in. POSTs, and links that cannot take a payment right now, take the full path.
+# The shell's inline style carries a placeholder for the response's CSP nonce, put in
+# the same way (_page_response).
 PAGE_CACHE_SECONDS = 300
 _CSRF_PLACEHOLDER = "csrf0placeholder0token"
+_NONCE_PLACEHOLDER = "csp0placeholder0nonce"
 _SLOTS = ("summary", "step")
 
 
@@ -152,6 +152,7 @@ def _shell(link: PaymentLink, *, paying: bool) -> tuple[str, ...]:
             "link": link,
             "paying": paying,
             "stripe_js_url": settings.STRIPE_JS_URL,
+            "CSP_NONCE": _NONCE_PLACEHOLDER,
             **{name: _slot(name) for name in _SLOTS},
         },
     )
@@ -230,10 +231,10 @@ def _buyer_page(
                 "edit_url": "?edit=1",
             },
         )
-        return HttpResponse(_compose(parts, paying=True, summary=summary, step=step))
+        return _page_response(request, _compose(parts, paying=True, summary=summary, step=step))
     rows = field_rows(parts.fields, values=_initial(own))
     step = _details_step(rows=rows, csrf_token=get_token(request))
-    return HttpResponse(_compose(parts, paying=False, summary=parts.summary, step=step))
+    return _page_response(request, _compose(parts, paying=False, summary=parts.summary, step=step))
 
 
 def _new_buyer_page(parts: LinkPage) -> str:
@@ -243,7 +244,13 @@ def _new_buyer_page(parts: LinkPage) -> str:
 
 
 def _with_token(request: HttpRequest, page: str) -> HttpResponse:
-    return HttpResponse(page.replace(_CSRF_PLACEHOLDER, get_token(request)))
+    return _page_response(request, page.replace(_CSRF_PLACEHOLDER, get_token(request)))
+
+
+def _page_response(request: HttpRequest, page: str, *, status: int = 200) -> HttpResponse:
+    """A composed page, with this response's CSP nonce (commerce/csp.py) in the shell."""
+    nonce = str(getattr(request, "csp_nonce", ""))
+    return HttpResponse(page.replace(_NONCE_PLACEHOLDER, nonce), status=status)
 
 
 def _refusal(
@@ -348,7 +355,8 @@ def _details_submitted(request: HttpRequest, slug: str) -> HttpResponse:
     step = _details_step(
         rows=form.field_rows(), csrf_token=get_token(request), error=error, form=form
     )
-    return HttpResponse(
+    return _page_response(
+        request,
         _compose(parts, paying=False, summary=parts.summary, step=step),
         status=400 if form.errors or error else 200,
     )
@@ -420,7 +428,7 @@ def receipt(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "portal": checkout.portal,
             "checkout": checkout,
-            "order": order_summary(checkout.order),
+            "order": order_summary(checkout.order, paid=True),
             "payment": payment,
         },
     )

@@ -14,8 +14,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
+from commerce.clock import hub_now
 from commerce.portals.models import Portal, User
 from payments import stripe as stripe_api
 from payments.connect.status import AccountStatus
@@ -99,7 +99,7 @@ def onboarding_start(
         if account is None:
             account = _reusable_account(portal) or _create_account(portal, user)
         account.terms_accepted_by = user
-        account.terms_accepted_at = timezone.now()
+        account.terms_accepted_at = hub_now()
         account.terms_accepted_ip = ip
         account.save(
             update_fields=[
@@ -171,7 +171,7 @@ def _apply_payload(account: StripeAccount, payload: dict) -> None:
     account.business_name = (
         (payload.get("business_profile") or {}).get("name")
     ) or account.business_name
-    account.last_synced_at = timezone.now()
+    account.last_synced_at = hub_now()
     account.recompute_status()
 
 
@@ -221,7 +221,7 @@ def account_disconnect(*, portal: Portal, user: User) -> StripeAccount:
         )
         if account is None:
             raise ConnectError("There is no connected Stripe account to disconnect.")
-        account.disconnected_at = timezone.now()
+        account.disconnected_at = hub_now()
         account.disconnected_by = user
         account.disconnect_reason = f"Disconnected by {user.email}"
         account.recompute_status()
@@ -242,7 +242,7 @@ def account_mark_disconnected_by_stripe(*, stripe_id: str, reason: str) -> Strip
         # Events arrive in any order: a re-fetch may meet account_invalid before the
         # deauthorization event itself, whose reason then replaces the generic one.
         account.revoked = True
-        account.disconnected_at = account.disconnected_at or timezone.now()
+        account.disconnected_at = account.disconnected_at or hub_now()
         account.disconnect_reason = reason
         account.recompute_status()
         account.save()
@@ -251,7 +251,7 @@ def account_mark_disconnected_by_stripe(*, stripe_id: str, reason: str) -> Strip
 
 def accounts_needing_refresh(*, older_than: timedelta = timedelta(minutes=10)) -> list[int]:
     """Accounts not yet Ready to transact, in case their webhooks were lost."""
-    cutoff = timezone.now() - older_than
+    cutoff = hub_now() - older_than
     return list(
         StripeAccount.objects.filter(disconnected_at__isnull=True, revoked=False)
         .exclude(status=AccountStatus.READY)

@@ -37,8 +37,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, Model, OuterRef, Q, Sum
-from django.utils import timezone
 
+from commerce.clock import hub_now
 from payments import stripe as stripe_api
 from payments.models import FeeSyncState, Payment, Refund, StripeAccount
 
@@ -105,7 +105,7 @@ def accounts_due(*, now: datetime | None = None) -> list[int]:
     """Ids of connected accounts with activity since their last successful sync: a
     payment or refund written since that run started, or a recent payment whose fee is
     still unknown. One query; an idle account is not listed and costs no Stripe call."""
-    now = now or timezone.now()
+    now = now or hub_now()
     since = OuterRef("fee_sync__synced_from")
     account_payments = Payment.objects.filter(
         portal=OuterRef("portal"), stripe_account_id=OuterRef("stripe_id")
@@ -149,7 +149,7 @@ def fees_sync_account(
     called after each page (progress bars).
     """
     state = fee_sync_state(account=account)
-    now = timezone.now()
+    now = hub_now()
     claimed = (
         FeeSyncState.objects.filter(pk=state.pk)
         .filter(Q(running_since__isnull=True) | Q(running_since__lt=now - STALE_RUN))
@@ -203,7 +203,7 @@ def fees_sync_account(
                     on_page(len(transactions), applied)
     except Exception as exc:
         FeeSyncState.objects.filter(pk=state.pk).update(
-            running_since=None, last_error=str(exc)[:500], last_error_at=timezone.now()
+            running_since=None, last_error=str(exc)[:500], last_error_at=hub_now()
         )
         raise
     cursor = state.cursor
@@ -215,7 +215,7 @@ def fees_sync_account(
         run_newest=None,
         running_since=None,
         synced_from=state.run_started_at,
-        last_success_at=timezone.now(),
+        last_success_at=hub_now(),
         last_error="",
         pages=result.pages,
         applied=result.applied,
@@ -306,7 +306,7 @@ def apply_balance_transactions(*, account: StripeAccount, transactions: Iterable
         .annotate(amount=Sum("balance_amount"), fee=Sum("balance_fee"), net=Sum("balance_net"))
         .order_by()
     }
-    now = timezone.now()
+    now = hub_now()
     dirty = []
     for payment in payments:
         charge_bt = charges.get(payment.charge_id)

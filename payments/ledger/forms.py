@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 
 from commerce.forms import MoneyField
 from payments.ledger.selectors import PaymentFilters
@@ -100,7 +101,10 @@ class RefundForm(forms.Form):
     def renew_attempt(self) -> None:
         """A fresh token for the form shown again after a refused refund: its old one may
         name a failed refund, and Stripe replays a key's first answer."""
-        self.data = {**self.data, "attempt": str(uuid.uuid4())}
+        # The QueryDict's own copy: `{**data}` would turn each value into its list.
+        data = self.data.copy() if isinstance(self.data, QueryDict) else {**self.data}
+        data["attempt"] = str(uuid.uuid4())
+        self.data = data
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.urls import reverse
 
-from commerce import money
+from commerce import ids, money
 from commerce.notifications import notify_portal
 from commerce.portals.models import User
 from payments import stripe as stripe_api
@@ -241,10 +241,10 @@ def payment_sync_refunds(*, payment: Payment, charge_id: str = "") -> Payment:
 def _upsert_refund(payment: Payment, data: dict) -> Refund:
     refund = Refund.objects.filter(portal_id=payment.portal_id, stripe_id=data["id"]).first()
     if refund is None:
-        hub_id = str((data.get("metadata") or {}).get("hub_refund") or "")
-        if hub_id.isdigit():
+        hub_id = ids.parse_id((data.get("metadata") or {}).get("hub_refund"))
+        if hub_id is not None:
             refund = Refund.objects.filter(
-                payment=payment, pk=int(hub_id), stripe_id__isnull=True
+                payment=payment, pk=hub_id, stripe_id__isnull=True
             ).first()
     if refund is None:
         refund = Refund(

@@ -18,6 +18,7 @@ from commerce.portals.http import AuthenticatedHttpRequest
 from payments.connect.services import connection_context
 from payments.ledger import refunds, selectors
 from payments.ledger.forms import PaymentFilterForm, RefundForm
+from payments.ledger.net import payment_net_now
 from payments.models import Payment
 
 
@@ -98,6 +99,7 @@ def _render_detail(
         refund_form = RefundForm(refundable=refundable)
     context = {
         "payment": payment,
+        "net": payment_net_now(payment),
         "refunds": payment_refunds,
         "timeline": selectors.payment_timeline(
             payment=payment, refunds=payment_refunds, events=events

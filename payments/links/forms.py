@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from commerce import money
 from commerce.catalog.models import Product
 from commerce.customers.countries import COUNTRIES, DEFAULT_COUNTRY
-from commerce.forms import MoneyField
+from commerce.forms import IdField, MoneyField
 from commerce.portals.models import Portal
 from payments.links.services import MAX_LINES, LineSpec
 from payments.models import PaymentLink, PaymentLinkLine
@@ -102,7 +102,7 @@ class PaymentLinkForm(forms.Form):
 class LineForm(forms.Form):
     """One row of the line editor: an existing line (kept as its snapshot) or a product."""
 
-    line_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    line_id = IdField(required=False, widget=forms.HiddenInput)
     product = forms.ModelChoiceField(
         queryset=Product.objects.none(), required=False, empty_label="Choose a product…"
     )
@@ -203,6 +203,7 @@ def _line_formset_class(extra: int) -> type[BaseLineFormSet]:
         can_delete=True,
         max_num=MAX_LINES,
         validate_max=True,
+        absolute_max=2 * MAX_LINES,  # not Django's max_num + 1000 forms per request
     )
 
 

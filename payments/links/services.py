@@ -18,10 +18,10 @@ from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
 
 from commerce import money, pricing
 from commerce.catalog.models import Product
+from commerce.clock import hub_now
 from commerce.portals.access import get_for_portal
 from commerce.portals.models import Portal, User
 from payments.models import Checkout, Payment, PaymentLink, PaymentLinkLine
@@ -151,7 +151,7 @@ def link_unavailable_reason(
     paying right now (`exclude_checkout_id`: the asking buyer's own). One query, and
     only for limited links.
     """
-    now = now or timezone.now()
+    now = now or hub_now()
     if not link.active:
         return Unavailable.INACTIVE
     if link.expires_at is not None and link.expires_at <= now:
@@ -182,7 +182,7 @@ def link_unavailable_reason(
 
 def link_status(link: PaymentLink, uses: int, now: datetime | None = None) -> tuple[str, str]:
     """(label, tone) for the list's badge: Active, Inactive, Expired or Used up."""
-    now = now or timezone.now()
+    now = now or hub_now()
     if not link.active:
         return "Inactive", "grey"
     if link.expires_at is not None and link.expires_at <= now:
@@ -284,10 +284,9 @@ def _check(link: PaymentLink, lines: list[PaymentLinkLine]) -> None:
             f"The total due today must be at least {money.format_cents(MINIMUM_CHARGE)}: "
             "card payments below that are refused."
         )
-    if totals.total > money.MAX_AMOUNT_CENTS:
-        raise ValidationError(
-            f"The total due today cannot be more than {money.format_cents(money.MAX_AMOUNT_CENTS)}."
-        )
+    refusal = money.card_limit_refusal(totals.total, link.currency, what="The total due today")
+    if refusal:
+        raise ValidationError(f"{refusal} Lower the quantities or prices.")
 
 
 @transaction.atomic

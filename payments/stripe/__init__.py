@@ -27,6 +27,7 @@ from payments.stripe.billing import (
     setup_intent_retrieve,
 )
 from payments.stripe.budget import RequestBudget
+from payments.stripe.buyer_messages import buyer_message, buyer_message_for
 from payments.stripe.charges import (
     charge_retrieve,
     dispute_retrieve,
@@ -82,6 +83,8 @@ __all__ = [
     "account_link_create",
     "account_retrieve",
     "balance_transactions_list",
+    "buyer_message",
+    "buyer_message_for",
     "charge_retrieve",
     "charge_retrieve_with_balance",
     "customer_cards",

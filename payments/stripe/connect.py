@@ -105,7 +105,7 @@ def webhook_verify(payload: bytes, signature_header: str | None, secrets: list[s
         raise SignatureError("no valid signature for our secrets, or the timestamp is too old")
     try:
         event = json.loads(payload)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python parses
         raise SignatureError("body is not JSON") from None
     if (
         not isinstance(event, dict)

@@ -12,6 +12,8 @@ import requests
 import stripe
 from django.conf import settings
 
+from payments.stripe.buyer_messages import buyer_message
+
 log = logging.getLogger("commerce.stripe")
 
 # The version the pinned SDK sends; webhook endpoints and fakestripe use the same one.
@@ -56,7 +58,8 @@ class StripeServiceError(Exception):
 
 
 class CardError(StripeServiceError):
-    """The card was declined or needs authentication; Stripe's message is meant for the buyer."""
+    """The card was declined or needs authentication; `user_message` is written for the
+    buyer (buyer_messages.py), `str()` keeps Stripe's message for the logs."""
 
 
 class InvalidRequest(StripeServiceError):
@@ -175,11 +178,14 @@ def _translate(exc: stripe.StripeError, account: str | None) -> StripeServiceErr
     }
     if isinstance(exc, stripe.CardError):
         pi = getattr(error, "payment_intent", None)
+        decline_code = getattr(error, "decline_code", None)
         return CardError(
             str(exc.user_message or exc),
-            # Stripe's card messages are written for the card holder.
-            user_message=exc.user_message or "Your card was declined.",
-            decline_code=getattr(error, "decline_code", None),
+            # Stripe's messages are sometimes written for developers: buyers get ours.
+            user_message=buyer_message(
+                code=code, decline_code=decline_code, error_type="card_error"
+            ),
+            decline_code=decline_code,
             payment_intent=_plain(pi) if pi is not None else None,
             **common,
         )

@@ -20,15 +20,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 
+from commerce.clock import hub_now
 from payments import stripe as stripe_api
 from payments.models import StripeAccount, StripeEvent
+from payments.webhooks.checks import event_problem
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[StripeEvent], None]
 HANDLERS: dict[str, Handler] = {}
+
+
+class InvalidEvent(Exception):
+    """A correctly signed event the hub cannot store (`checks.event_problem` says why)."""
 
 
 def handles(*event_types: str) -> Callable[[Handler], Handler]:
@@ -49,14 +54,16 @@ def handles(*event_types: str) -> Callable[[Handler], Handler]:
 
 def event_receive(*, payload: bytes, signature: str | None) -> tuple[int | None, bool]:
     """Verifies and stores a delivery. Raises stripe_api.SignatureError when it can't be
-    trusted (nothing is stored). Returns (event id, created); a duplicate is (None, False)."""
+    trusted and InvalidEvent when it can't be stored (nothing is stored either way).
+    Returns (event id, created); a duplicate is (None, False)."""
     data = stripe_api.webhook_verify(payload, signature, settings.STRIPE_WEBHOOK_SECRETS)
     return event_store(data=data, source=StripeEvent.Source.WEBHOOK)
 
 
 def event_store(*, data: dict, source: str) -> tuple[int | None, bool]:
     """Stores the raw event; its unique id makes a second delivery a no-op.
-    Returns (event id, created); a duplicate is (None, False).
+    Returns (event id, created); a duplicate is (None, False). Raises InvalidEvent, and
+    stores nothing, when the event does not fit its columns or JSON storage.
 
     The webhook endpoint's hot path is this one statement, INSERT … ON CONFLICT
     (stripe_id) DO NOTHING RETURNING id (PostgreSQL, and SQLite >= 3.35): no savepoint,
@@ -64,13 +71,16 @@ def event_store(*, data: dict, source: str) -> tuple[int | None, bool]:
     (bench/webhooks.py). Columns and values come from the model's own fields, so they
     cannot drift from the schema. The portal is resolved when the event is processed.
     """
+    problem = event_problem(data)
+    if problem is not None:
+        raise InvalidEvent(problem)
     event = StripeEvent(
         stripe_id=data["id"],
         type=data["type"],
         account=data.get("account") or "",
         livemode=bool(data.get("livemode")),
         api_version=data.get("api_version") or "",
-        created=datetime.fromtimestamp(int(data.get("created") or 0), tz=UTC),
+        created=datetime.fromtimestamp(data["created"], tz=UTC),
         payload=data,
         source=source,
     )
@@ -187,7 +197,7 @@ def event_process(*, event_id: int) -> str:
         )
         if event is None:
             return "skipped"
-        now = timezone.now()
+        now = hub_now()
         event.attempts += 1
         if event.account and event.portal_id is None:
             event.portal_id = (
@@ -234,7 +244,7 @@ def event_retry(*, event: StripeEvent) -> None:
     from payments.tasks import process_stripe_event
 
     StripeEvent.objects.filter(pk=event.pk, processed_at__isnull=True).update(
-        next_attempt_at=timezone.now()
+        next_attempt_at=hub_now()
     )
     transaction.on_commit(lambda: process_stripe_event.delay(event.pk))
 
@@ -242,7 +252,7 @@ def event_retry(*, event: StripeEvent) -> None:
 def events_due_for_retry(*, limit: int = 500) -> list[int]:
     """Unprocessed events whose retry time has come, plus any never picked up (e.g. the
     enqueue was lost in a crash) a minute after they arrived."""
-    now = timezone.now()
+    now = hub_now()
     pending = StripeEvent.objects.filter(
         processed_at__isnull=True, attempts__lt=settings.STRIPE_EVENT_MAX_ATTEMPTS
     )
@@ -256,7 +266,7 @@ def events_due_for_retry(*, limit: int = 500) -> list[int]:
 def events_reconcile(*, since: timedelta = timedelta(days=3)) -> int:
     """Lists recent events from Stripe, for the platform and every connected account,
     and stores any we never received. Returns how many were missing."""
-    created_gte = int((timezone.now() - since).timestamp())
+    created_gte = int((hub_now() - since).timestamp())
     accounts: list[str | None] = [None]
     accounts += list(
         StripeAccount.objects.filter(revoked=False).values_list("stripe_id", flat=True)
@@ -279,18 +289,20 @@ def events_reconcile(*, since: timedelta = timedelta(days=3)) -> int:
 def _store_missing(batch: list[dict], account: str | None) -> int:
     if not batch:
         return 0
-    known = set(
-        StripeEvent.objects.filter(stripe_id__in=[e["id"] for e in batch]).values_list(
-            "stripe_id", flat=True
-        )
-    )
+    ids = [e["id"] for e in batch if isinstance(e, dict) and isinstance(e.get("id"), str)]
+    known = set(StripeEvent.objects.filter(stripe_id__in=ids).values_list("stripe_id", flat=True))
     stored = 0
     for data in batch:
-        if data["id"] not in known:
-            if account:
-                data.setdefault("account", account)
+        if isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"] in known:
+            continue
+        if account and isinstance(data, dict):
+            data.setdefault("account", account)
+        try:
             _event, created = event_store(data=data, source=StripeEvent.Source.RECONCILE)
-            stored += int(created)
+        except InvalidEvent as exc:
+            log.warning("stripe event from the event list not stored: %s", exc)
+            continue
+        stored += int(created)
     return stored
 
 

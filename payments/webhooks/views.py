@@ -49,11 +49,14 @@ def event_retry(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
     """One endpoint for platform and Connect events. 400 and nothing stored when the
-    delivery can't be trusted; a duplicate is a fast 200."""
+    delivery can't be trusted or can't be stored (the reason in the answer, for Stripe's
+    dashboard), 415 for a body that is not JSON; a duplicate is a fast 200."""
+    if request.content_type != "application/json":
+        return JsonResponse({"error": "the body must be application/json"}, status=415)
     try:
         _event, created = webhooks.event_receive(
             payload=request.body, signature=request.headers.get("Stripe-Signature")
         )
-    except stripe_api.SignatureError as exc:
+    except (stripe_api.SignatureError, webhooks.InvalidEvent) as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     return JsonResponse({"received": True, "duplicate": not created})

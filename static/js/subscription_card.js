@@ -11,9 +11,30 @@
   var label = button.textContent;
   var d = form.dataset;
 
+  // Buyers read sentences written for them (payments/stripe/buyer_messages.py, rendered
+  // into the page as JSON), never Stripe's own message, which can be developer text.
+  var buyerMessages = (function () {
+    var data = document.getElementById("buyer-messages");
+    try { return data ? JSON.parse(data.textContent) : null; } catch (e) { return null; }
+  })();
+  function pick(table, key) {
+    return key && Object.prototype.hasOwnProperty.call(table, key) ? table[key] : "";
+  }
+  function buyerMessage(error, fallback) {
+    var t = buyerMessages;
+    if (!t) return fallback;
+    error = error || {};
+    return pick(t.codes, error.decline_code) || pick(t.codes, error.code) ||
+      pick(t.types, error.type) || t.generic;
+  }
+
   function showError(text) {
     message.textContent = text || "Your card could not be saved. Please try again.";
     message.hidden = false;
+    // Below the fold on a phone: bring it into view and focus it (as on checkout).
+    message.setAttribute("tabindex", "-1");
+    message.scrollIntoView({ block: "center" });
+    message.focus({ preventScroll: true });
   }
 
   if (typeof window.Stripe !== "function") {
@@ -52,7 +73,7 @@
       redirect: "if_required",
     }).then(function (result) {
       if (result.error) {
-        showError(result.error.message);
+        showError(buyerMessage(result.error, "Your card could not be saved. Please try again."));
         busy = false;
         button.disabled = false;
         button.textContent = label;

@@ -209,3 +209,35 @@ def test_another_portals_object_is_404(admin_client_, other_portal, url_name, me
     if response.status_code == 405:
         other = "post" if method == "get" else "get"
         assert getattr(admin_client_, other)(reverse(url_name, kwargs=kwargs)).status_code == 404
+
+
+# --- Outbound webhooks (the events issue) ---
+
+
+def _webhook_endpoint(portal):
+    from commerce.events.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(
+        portal=portal, url="https://hooks.example.com/in", secret="whsec_Zm9yZWlnbg=="
+    )
+
+
+def _webhook_delivery(portal):
+    from commerce.events.models import Delivery, Event
+
+    endpoint = _webhook_endpoint(portal)
+    event = Event.objects.create(portal=portal, type="webhook.test", object_type="test")
+    delivery = Delivery.objects.create(portal=portal, event=event, endpoint=endpoint)
+    return {"pk": endpoint.pk, "delivery_pk": delivery.pk}
+
+
+FOREIGN_OBJECTS.update(
+    {
+        **{
+            f"webhooks:{name}": lambda portal: {"pk": _webhook_endpoint(portal).pk}
+            for name in ("detail", "edit", "roll_secret", "toggle", "delete", "test", "replay")
+        },
+        "webhooks:delivery": _webhook_delivery,
+        "webhooks:delivery_resend": _webhook_delivery,
+    }
+)

@@ -147,3 +147,13 @@ def test_make_dev_seeds_serves_and_stops_on_ctrl_c(dev_env):
     assert re.search(r"worker +\| .*celery@\S+ ready", output), output[-3000:]
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", int(port)), timeout=1).close()
+    # And the shutdown is quiet: each process ends on honcho's SIGTERM (Celery's warm
+    # shutdown), none is killed, nothing is logged as an error
+    shutdown = output[output.index("SIGINT received") :]
+    noisy = [
+        line
+        for line in shutdown.splitlines()
+        if re.search(r"ERROR|CRITICAL|Traceback|SIGKILL|exited with", line)
+    ]
+    assert noisy == [], shutdown[-3000:]
+    assert re.search(r"worker stopped", shutdown), shutdown[-3000:]

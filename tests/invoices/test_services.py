@@ -214,16 +214,22 @@ def test_void_only_without_payments(make_invoice):
         services.invoice_void(invoice=make_invoice(), actor=None)
 
 
-def test_uncollectible_stops_payment_online_but_money_can_still_be_recorded(make_invoice):
+def test_uncollectible_and_void_invoices_take_no_payment_online_or_by_hand(make_invoice):
     invoice = services.invoice_mark_uncollectible(invoice=make_invoice(finalize=True), actor=None)
     assert invoice.status == InvoiceStatus.UNCOLLECTIBLE
     assert selectors.invoice_payable_amount(invoice) == 0
     assert "can no longer be paid online" in selectors.invoice_pay_refusal(invoice)
-    pay(invoice, 1_000)
+    with pytest.raises(InvoiceError, match="marked uncollectible, so it takes no more payments"):
+        pay(invoice, 1_000)
     invoice.refresh_from_db()
-    assert invoice.status == InvoiceStatus.UNCOLLECTIBLE and invoice.amount_paid == 1_000
+    assert invoice.status == InvoiceStatus.UNCOLLECTIBLE and invoice.amount_paid == 0
+    assert not invoice.payments.exists() and not invoice.events.filter(kind="payment").exists()
     with pytest.raises(InvoiceError, match="cannot be marked uncollectible"):
         services.invoice_mark_uncollectible(invoice=invoice, actor=None)
+    void = services.invoice_void(invoice=make_invoice(finalize=True), actor=None)
+    with pytest.raises(InvoiceError, match="is void: it cannot be paid"):
+        pay(void, 1_000)
+    assert not void.payments.exists()
 
 
 def test_pay_refusal_and_payable_amount_per_status(make_invoice):

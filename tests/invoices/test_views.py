@@ -195,7 +195,9 @@ def test_billing_admin_records_and_deletes_a_payment(billing_client, make_invoic
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PAID
     payment = InvoicePayment.objects.get()
-    billing_client.post(reverse("invoices:payment_delete", args=[invoice.pk, payment.pk]))
+    billing_client.post(
+        reverse("invoices:payment_delete", args=[invoice.pk, payment.pk]), {"confirm": "delete"}
+    )
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.OPEN and invoice.amount_paid == 0
 

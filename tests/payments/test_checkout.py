@@ -179,7 +179,9 @@ def test_3ds_challenge_completes_or_fails_cleanly(
     else:
         assert response["Location"].endswith("#payment")
         assert not Payment.objects.exists()
-        assert "failed authentication" in text(buyer.get(f"/pay/{link.slug}/"))
+        page = text(buyer.get(f"/pay/{link.slug}/"))
+        assert "Your bank could not confirm it was you, so nothing was charged." in page
+        assert "failed authentication" not in page and "PaymentMethod" not in page
 
 
 @pytest.mark.parametrize("webhook_first", [True, False])
@@ -218,7 +220,9 @@ def test_payment_failed_webhook_records_the_message_and_nothing_paid(
     confirm(stripe_hub, checkout, "pm_card_chargeDeclinedInsufficientFunds")
     stripe_hub.flush_webhooks()
     checkout.refresh_from_db()
-    assert checkout.failure_message == "Your card has insufficient funds."
+    assert checkout.failure_message == (
+        "Your card has insufficient funds. Please use another card, or contact your bank."
+    )
     assert checkout.status == "open"
     assert not Payment.objects.exists()
 

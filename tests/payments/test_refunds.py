@@ -4,15 +4,17 @@ failures) and from Stripe's dashboard (arriving by webhook)."""
 from __future__ import annotations
 
 import html
+import re
 import uuid
 
 import pytest
 from django.urls import reverse
 
+from payments.fees import services as fees
 from payments.ledger import refunds
-from payments.models import Payment, Refund
+from payments.models import Payment, Refund, StripeAccount
 from tests.factories import PaymentFactory, StripeAccountFactory
-from tests.payments.support import fakestripe_account, paid_payment, stripe_refunds
+from tests.payments.support import fakestripe_account, paid_payment, stripe_fee, stripe_refunds
 
 
 @pytest.fixture
@@ -96,6 +98,66 @@ def test_more_than_the_payment_is_refused_and_nothing_is_sent(stripe_hub, billin
     assert stripe_hub.stats()["calls"].get("POST /v1/refunds") is None
     paid.refresh_from_db()
     assert paid.refunded_amount == 0 and paid.status == Payment.Status.SUCCEEDED
+
+
+def test_a_refused_refund_keeps_what_was_typed_and_the_corrected_one_saves_it_as_typed(
+    stripe_hub, billing_client, paid
+):
+    # Given a refund of more than the payment, refused by the service
+    response = refund_post(billing_client, paid, "500", reason="", note="Goodwill credit")
+    assert response.status_code == 400
+    assert "You can refund at most $50.00." in text(response)
+    # Then the form shows the values as typed, not as lists
+    form = response.context["refund_form"]
+    assert form["amount"].value() == "500"
+    assert form["note"].value() == "Goodwill credit"
+    body = text(response)
+    assert 'value="500"' in body and "\nGoodwill credit</textarea>" in body
+    assert "['" not in body
+    # When the admin corrects the amount and sends the form back as the page shows it
+    response = refund_post(
+        billing_client,
+        paid,
+        "5.00",
+        reason=form["reason"].value(),
+        note=form["note"].value(),
+        attempt=form["attempt"].value(),
+    )
+    # Then the refund is made and its note is the text typed
+    assert response.status_code == 302
+    refund = Refund.objects.get(payment=paid)
+    assert (refund.amount, refund.note) == (500, "Goodwill credit")
+
+
+def shown_net(client, payment) -> str:
+    page = text(client.get(reverse("payments:detail", args=[payment.pk])))
+    [net] = re.findall(r'data-testid="net">(.*?)</dd>', page)
+    return re.sub(r"<[^>]+>", "", net).strip()
+
+
+def test_net_counts_a_refund_at_once_and_is_pending_until_stripe_reports_it(
+    stripe_hub, billing_client, paid, settings
+):
+    settings.FEE_SYNC_REQUESTS_PER_SECOND = 0
+    account = StripeAccount.objects.get(stripe_id=paid.stripe_account_id)
+    fee = stripe_fee(5_000)  # $1.75
+    # Before Stripe reports the fee: gross less refunds so far, pending
+    assert shown_net(billing_client, paid) == "$50.00 Pending"
+    fees.fees_sync_account(account=account)
+    assert shown_net(billing_client, paid) == "$48.25"
+    # When $20.00 is refunded from the hub
+    assert refund_post(billing_client, paid, "20.00").status_code == 302
+    # Then the net drops at once, pending until the next fee sync
+    assert shown_net(billing_client, paid) == "$28.25 Pending"
+    report = billing_client.get(reverse("reports:index")).context["report"]
+    assert (report.total.net, report.total.awaiting_fees) == (5_000 - fee - 2_000, 1)
+    # And once Stripe reports the refund it is Stripe's figure, no longer pending
+    fees.fees_sync_account(account=account)
+    paid.refresh_from_db()
+    assert (paid.net, paid.stripe_refunded) == (5_000 - fee - 2_000, 2_000)
+    assert shown_net(billing_client, paid) == "$28.25"
+    report = billing_client.get(reverse("reports:index")).context["report"]
+    assert (report.total.net, report.total.awaiting_fees) == (5_000 - fee - 2_000, 0)
 
 
 @pytest.mark.parametrize(

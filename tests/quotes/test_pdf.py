@@ -85,7 +85,7 @@ def test_signed_pdf_prints_name_time_ip_and_browser(make_quote):
     assert "203.0.113.5" in text
     assert "Mozilla/5.0 TestBrowser" in text
     signed = quote.accepted_at.astimezone(ZoneInfo(quote.portal.time_zone))
-    assert f"{signed:%B} {signed.day}, {signed.year}, {signed:%H:%M}" in text
+    assert f"{signed:%b} {signed.day}, {signed.year}, {signed:%-I:%M %p} {signed:%Z}" in text
 
 
 def test_page_footer_prints_the_portal_name_as_written(make_quote, portal):

@@ -23,8 +23,9 @@ def test_quote_discount_applies_after_line_discounts_and_before_tax():
         Line(name="B", quantity=1, unit_amount=2_000, tax_rate=Decimal(10)),
     ]
     totals = compute_quote(lines, discount_amount=2_000)
-    # A: 200.00 - 20.00 = 180.00; B: 20.00 → 200.00 after line discounts
-    assert totals.line_amounts == (18_000, 2_000)
+    # Shown per line: quantity x unit price; A: 200.00 - 20.00 = 180.00; B: 20.00 → 200.00
+    # after line discounts
+    assert totals.line_amounts == (20_000, 2_000)
     assert totals.line_discount == 2_000
     assert totals.quote_discount == 2_000
     # quote discount split 18:2 → 18.00 / 2.00; tax 10% of 162.00 and 18.00
@@ -105,8 +106,14 @@ def test_total_is_lines_minus_discounts_plus_tax_and_never_negative(lines, quote
     Rounding: each percentage rounds to the cent (halves up) per line; the quote
     discount's allocation over lines neither gains nor loses a cent."""
     first = compute_quote(lines)
-    amount = None if quote_pct is not None else int(sum(first.line_amounts) * share)
+    after_line_discounts = sum(first.line_amounts) - first.line_discount
+    amount = None if quote_pct is not None else int(after_line_discounts * share)
     totals = compute_quote(lines, discount_percent=quote_pct, discount_amount=amount)
+    # As shown: the lines' amounts add up to the subtotal, and the rows to the total.
+    assert sum(totals.line_amounts) == totals.subtotal
+    signed = {"subtotal": 1, "discount": -1, "tax": 1}
+    rows = totals.rows
+    assert sum(signed[r.kind] * r.amount for r in rows[:-1]) == rows[-1].amount == totals.total
     assert (
         totals.total == totals.subtotal - totals.line_discount - totals.quote_discount + totals.tax
     )

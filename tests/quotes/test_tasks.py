@@ -42,7 +42,7 @@ def test_quote_expires_at_the_end_of_its_expiry_day_in_the_portal_time_zone(publ
         assert published.status == QuoteStatus.EXPIRED
         assert published.events.filter(kind="expired").count() == 1
         response = client.get(reverse("quotes:public", args=[published.public_token]))
-        assert "expired on March 20, 2026" in response.content.decode()
+        assert "expired on Mar 20, 2026" in response.content.decode()
         response = client.post(
             reverse("quotes:public_accept", args=[published.public_token]),
             {"signed_name": "Bea Buyer", "agree": "on"},
@@ -59,7 +59,7 @@ def test_past_expiry_page_accepts_nothing_even_before_the_task_runs(published, c
             {"signed_name": "Bea Buyer", "agree": "on"},
         )
         assert response.status_code == 400
-        assert "expired on March 20, 2026" in response.content.decode()
+        assert "expired on Mar 20, 2026" in response.content.decode()
         published.refresh_from_db()
         assert published.status == QuoteStatus.PUBLISHED
         assert not published.accepted_name
@@ -79,7 +79,7 @@ def test_owner_is_reminded_three_days_before_expiry_exactly_once(
         assert sweep_quotes.delay().get()["reminded"] == 0
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [sales_rep.email]
-    assert "expires on March 20" in mail.outbox[0].subject
+    assert "expires on Mar 20, 2026" in mail.outbox[0].subject
     notices = QuoteNotice.objects.filter(user=sales_rep)
     assert [n.text for n in notices] == [f"{published.display_number} expires in 3 days."]
     assert published.events.filter(kind="reminded").count() == 1

@@ -3,6 +3,7 @@ period retried at once."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, date, datetime
 
@@ -115,3 +116,36 @@ def test_authentication_required_is_paid_on_session_from_the_link(
     subscription.refresh_from_db()
     assert subscription.status == Subscription.Status.ACTIVE and subscription.periods_billed == 2
     assert len(succeeded_intents(stripe_hub, ready_account.stripe_id)) == 1
+
+
+def test_a_failed_bank_check_on_the_card_page_reads_as_buyer_text(
+    client, stripe_hub, ready_account, portal
+):
+    from payments.stripe.buyer_messages import MESSAGES
+
+    customer, pm = saved_card(stripe_hub, ready_account.stripe_id, "pm_card_authenticationRequired")
+    subscription = make_subscription(
+        portal,
+        account=ready_account.stripe_id,
+        customer=customer,
+        payment_method=pm,
+        start=date(2026, 1, 15),
+    )
+    with time_machine.travel(datetime(2026, 2, 15, 12, tzinfo=UTC), tick=False):
+        tasks.billing_run.delay()
+    attempt = BillingAttempt.objects.get()
+    url = f"/subscriptions/card/{dunning.card_update_token(subscription)}/"
+    page = client.get(url).content.decode()
+    assert '<script id="buyer-messages" type="application/json">' in page  # for Stripe.js errors
+    # The buyer confirms on-session and fails their bank's 3D Secure check
+    connected = stripe_hub.client(stripe_account=ready_account.stripe_id)
+    connected.v1.payment_intents.confirm(attempt.payment_intent_id, {"payment_method": pm})
+    stripe_hub.authenticate(attempt.payment_intent_id, "fail")
+
+    response = client.post(url + "done/", {"payment_intent": attempt.payment_intent_id})
+
+    body = html.unescape(response.content.decode())
+    assert MESSAGES["payment_intent_authentication_failure"] in body
+    assert "PaymentMethod" not in body and "payment_method_data" not in body
+    subscription.refresh_from_db()
+    assert subscription.status == Subscription.Status.PAST_DUE

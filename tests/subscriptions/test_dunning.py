@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
@@ -124,3 +125,25 @@ def test_card_update_token_expires(failing, settings):
     assert dunning.card_update_subscription_id(token + "x") is None
     settings.SUBSCRIPTION_CARD_LINK_MAX_AGE = -1
     assert dunning.card_update_subscription_id(token) is None
+
+
+def test_past_due_banner_timeline_and_email_name_the_same_retry_day(
+    failing, portal, rep_client, django_capture_on_commit_callbacks
+):
+    # Given a portal on the US west coast, whose charge fails at 8 PM UTC: the first
+    # retry (9h20 later) falls at 5:20 AM UTC on Feb 16, still Feb 15 in Los Angeles
+    portal.time_zone = "America/Los_Angeles"
+    portal.save(update_fields=["time_zone"])
+    with django_capture_on_commit_callbacks(execute=True):
+        run_at(datetime(2026, 2, 15, 20, tzinfo=UTC))
+
+    # When the subscription's page is shown
+    html = rep_client.get(f"/subscriptions/{failing.pk}/").content.decode()
+
+    # Then the banner and the timeline name the portal's day
+    banner = re.search(r"Next retry on (\w{3} \d{1,2}, \d{4})", html)
+    timeline = re.search(r"retry 1 of \d+ on (\w{3} \d{1,2}, \d{4})", html)
+    assert banner and timeline
+    assert banner.group(1) == timeline.group(1) == "Feb 15, 2026"
+    # ...and so does the buyer's e-mail, rendered by a task with no time zone active
+    assert "We will try again on Feb 15, 2026." in mail.outbox[0].body

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
+from commerce.ids import parse_id
 from commerce.portals.models import Portal
 
 
 def portal_from_option(value: str) -> Portal:
     """The portal with id `value`, or else the one named `value` (ignoring case)."""
     value = value.strip()
-    if value.isdigit():
-        portal = Portal.objects.filter(pk=int(value)).first()
+    if (pk := parse_id(value)) is not None:
+        portal = Portal.objects.filter(pk=pk).first()
         if portal is not None:
             return portal
     portals = list(Portal.objects.filter(name__iexact=value).order_by("pk")[:10])

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from commerce import ids
 from commerce.portals.models import Portal
 from payments.fees import services as fees
 from payments.models import StripeAccount
@@ -51,8 +52,8 @@ class Command(BaseCommand):
 
     def _portal(self, ref: str) -> Portal:
         portal = None
-        if ref.isdigit():
-            portal = Portal.objects.filter(pk=int(ref)).first()
+        if (pk := ids.parse_id(ref)) is not None:
+            portal = Portal.objects.filter(pk=pk).first()
         else:
             with contextlib.suppress(ValueError):
                 portal = Portal.objects.filter(public_id=uuid.UUID(ref)).first()

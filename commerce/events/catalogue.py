@@ -1,0 +1,375 @@
+"""The catalogue of event types: every type the hub records, when it fires, and a sample
+of its payload. The one place that names them: `event_record` refuses a type that is not
+here, the settings pages offer these types, the in-app page and docs/events.md render
+them (a test keeps the file in step: `python -m commerce.events.catalogue > docs/events.md`).
+
+A type's object is the JSON snapshot that the owning app registers for its model
+(`register_snapshot`); amounts are integer cents beside a `currency`, times are ISO 8601.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    object_type: str
+    fires: str
+    # Overrides of the object type's sample (a status the event implies).
+    sample_changes: tuple[tuple[str, Any], ...] = ()
+    # Sent only to one endpoint on request; endpoints cannot subscribe to it.
+    internal: bool = False
+
+    @property
+    def sample_object(self) -> dict[str, Any]:
+        return {**SAMPLE_OBJECTS[self.object_type], **dict(self.sample_changes)}
+
+    @property
+    def sample_payload(self) -> dict[str, Any]:
+        return {
+            "id": "evt_3qD8m1ZkT0cJp5Wq8vN2aYxL",
+            "type": self.name,
+            "created": 1785600000,
+            "portal": "6f1c2a7e-52c4-4d5e-9d1b-0b8f3f0c9a11",
+            "data": {"object": self.sample_object},
+        }
+
+
+_TIMES = {"created": "2026-07-01T14:05:00+00:00", "updated": "2026-07-01T14:05:00+00:00"}
+_ADDRESS = {
+    "line1": "120 Harbor Way",
+    "line2": "",
+    "city": "Oakland",
+    "state": "CA",
+    "postal_code": "94607",
+    "country": "US",
+}
+_LINE = {
+    "name": "Growth plan",
+    "sku": "PLAN-GROWTH",
+    "quantity": 2,
+    "unit_amount": 14900,
+    "billing_frequency": "monthly",
+    "term_periods": 12,
+    "amount": 29800,
+}
+
+SAMPLE_OBJECTS: dict[str, dict[str, Any]] = {
+    "contact": {
+        "id": "42",
+        "object": "contact",
+        "email": "maya@brightpath.io",
+        "first_name": "Maya",
+        "last_name": "Okafor",
+        "company": "BrightPath Logistics",
+        "phone": "+1 415 555 0134",
+        "billing_address": _ADDRESS,
+        "shipping_address": _ADDRESS,
+        **_TIMES,
+    },
+    "product": {
+        "id": "7",
+        "object": "product",
+        "name": "Growth plan",
+        "sku": "PLAN-GROWTH",
+        "description": "Up to 25 seats",
+        "unit_price": 14900,
+        "unit_cost": 2600,
+        "currency": "usd",
+        "billing_frequency": "monthly",
+        "term_periods": 12,
+        "archived": False,
+        **_TIMES,
+    },
+    "payment": {
+        "id": "311",
+        "object": "payment",
+        "status": "succeeded",
+        "amount": 29800,
+        "amount_refunded": 0,
+        "fee": 894,
+        "net": 28906,
+        "currency": "usd",
+        "source": "checkout",
+        "contact": "42",
+        "card_brand": "visa",
+        "card_last4": "4242",
+        "stripe_payment_intent": "pi_3PqX2b",
+        "created": "2026-07-01T14:05:00+00:00",
+    },
+    "checkout": {
+        "id": "518",
+        "object": "checkout",
+        "status": "completed",
+        "source": "payment_link",
+        "source_id": "12",
+        "contact": "42",
+        "email": "maya@brightpath.io",
+        "lines": [_LINE],
+        "total": 29800,
+        "currency": "usd",
+        "payment": "311",
+        "completed": "2026-07-01T14:05:00+00:00",
+    },
+    "payment_link": {
+        "id": "12",
+        "object": "payment_link",
+        "name": "Growth plan, monthly",
+        "url": "https://hub.example.com/pay/l/Xq81bT",
+        "active": True,
+        "lines": [_LINE],
+        "total": 29800,
+        "currency": "usd",
+        **_TIMES,
+    },
+    "quote": {
+        "id": "88",
+        "object": "quote",
+        "number": "Q-0007",
+        "title": "Growth plan for BrightPath",
+        "status": "published",
+        "contact": "42",
+        "lines": [_LINE],
+        "subtotal": 29800,
+        "discount": 0,
+        "tax": 0,
+        "total": 29800,
+        "currency": "usd",
+        "expires_on": "2026-07-31",
+        **_TIMES,
+    },
+    "invoice": {
+        "id": "203",
+        "object": "invoice",
+        "number": "INV-0042",
+        "status": "open",
+        "contact": "42",
+        "lines": [_LINE],
+        "subtotal": 29800,
+        "discount": 0,
+        "tax": 0,
+        "total": 29800,
+        "amount_paid": 0,
+        "amount_due": 29800,
+        "currency": "usd",
+        "issue_date": "2026-07-01",
+        "due_date": "2026-07-31",
+        **_TIMES,
+    },
+    "subscription": {
+        "id": "64",
+        "object": "subscription",
+        "status": "active",
+        "contact": "42",
+        "items": [_LINE],
+        "amount": 29800,
+        "currency": "usd",
+        "billing_frequency": "monthly",
+        "start_date": "2026-07-01",
+        "next_billing_date": "2026-08-01",
+        "periods_billed": 1,
+        "term_periods": 12,
+        **_TIMES,
+    },
+    "stripe_account": {
+        "id": "acct_1PqX2bQ9",
+        "object": "stripe_account",
+        "status": "ready",
+        "previous_status": "pending_verification",
+        "charges_enabled": True,
+        "payouts_enabled": True,
+    },
+    "webhook_endpoint": {
+        "id": "3",
+        "object": "webhook_endpoint",
+        "url": "https://example.com/hooks/commerce",
+        "description": "Accounting sync",
+    },
+}
+
+
+def _t(name: str, object_type: str, fires: str, **changes: Any) -> EventType:
+    return EventType(name, object_type, fires, tuple(changes.items()))
+
+
+EVENT_TYPES: tuple[EventType, ...] = (
+    _t(
+        "payment.succeeded",
+        "payment",
+        "A payment succeeded: a checkout, an invoice paid by card or a subscription renewal.",
+    ),
+    _t("payment.failed", "payment", "A card payment failed.", status="failed"),
+    _t(
+        "payment.refunded",
+        "payment",
+        "A refund of a payment succeeded, in full or in part.",
+        status="partially_refunded",
+        amount_refunded=10000,
+    ),
+    _t(
+        "payment.disputed",
+        "payment",
+        "The buyer's bank opened a dispute on a payment.",
+        status="disputed",
+    ),
+    _t(
+        "checkout.completed",
+        "checkout",
+        "A buyer completed a hosted checkout (payment link, quote or invoice).",
+    ),
+    _t("payment_link.created", "payment_link", "A payment link was created."),
+    _t("payment_link.updated", "payment_link", "A payment link was changed."),
+    _t(
+        "payment_link.deactivated",
+        "payment_link",
+        "A payment link was deactivated, by hand or by reaching a limit.",
+        active=False,
+    ),
+    _t("quote.published", "quote", "A quote was published and its page is live for the buyer."),
+    _t("quote.accepted", "quote", "The buyer signed and accepted a quote.", status="accepted"),
+    _t("quote.declined", "quote", "The buyer declined a quote.", status="declined"),
+    _t(
+        "quote.expired",
+        "quote",
+        "A quote passed its expiry date without being accepted.",
+        status="expired",
+    ),
+    _t("quote.paid", "quote", "The buyer paid an accepted quote.", status="paid"),
+    _t("invoice.finalized", "invoice", "A draft invoice was finalized and got its number."),
+    _t("invoice.sent", "invoice", "An invoice was e-mailed to the buyer."),
+    _t(
+        "invoice.paid",
+        "invoice",
+        "An invoice was paid in full (card or manual payment).",
+        status="paid",
+        amount_paid=29800,
+        amount_due=0,
+    ),
+    _t(
+        "invoice.partially_paid",
+        "invoice",
+        "A payment covered part of an invoice.",
+        status="partially_paid",
+        amount_paid=10000,
+        amount_due=19800,
+    ),
+    _t("invoice.past_due", "invoice", "An open invoice passed its due date.", status="past_due"),
+    _t("invoice.voided", "invoice", "An invoice was voided.", status="void", amount_due=0),
+    _t(
+        "invoice.marked_uncollectible",
+        "invoice",
+        "An invoice was written off as uncollectible.",
+        status="uncollectible",
+    ),
+    _t(
+        "subscription.created",
+        "subscription",
+        "A subscription was created (checkout, accepted quote or by hand).",
+    ),
+    _t("subscription.updated", "subscription", "A subscription's items, prices or dates changed."),
+    _t("subscription.paused", "subscription", "A subscription was paused.", status="paused"),
+    _t("subscription.resumed", "subscription", "A paused subscription was resumed."),
+    _t(
+        "subscription.renewed",
+        "subscription",
+        "A subscription's period was billed and paid.",
+        periods_billed=2,
+        next_billing_date="2026-09-01",
+    ),
+    _t(
+        "subscription.payment_failed",
+        "subscription",
+        "The charge for a subscription's period failed (dunning starts or goes on).",
+        status="past_due",
+    ),
+    _t(
+        "subscription.past_due",
+        "subscription",
+        "A subscription became past due after a failed charge.",
+        status="past_due",
+    ),
+    _t(
+        "subscription.cancelled",
+        "subscription",
+        "A subscription was cancelled (now, at period end, or after the last failed retry).",
+        status="cancelled",
+    ),
+    _t(
+        "subscription.completed",
+        "subscription",
+        "A subscription billed its last period of a fixed term.",
+        status="completed",
+        periods_billed=12,
+    ),
+    _t(
+        "contact.created",
+        "contact",
+        "A contact was added: by hand, from a quote or by a buyer's first checkout.",
+    ),
+    _t(
+        "contact.updated",
+        "contact",
+        "A contact's details changed (by hand or by a returning buyer's checkout).",
+    ),
+    _t(
+        "product.created",
+        "product",
+        "A product was added to the library (by hand or by a CSV import).",
+    ),
+    _t("product.updated", "product", "A product was changed (by hand or by a CSV import)."),
+    _t("product.archived", "product", "A product was archived.", archived=True),
+    _t(
+        "stripe_account.status_changed",
+        "stripe_account",
+        "The portal's Stripe account changed status (e.g. to Ready to transact).",
+    ),
+    EventType(
+        "webhook.test",
+        "webhook_endpoint",
+        "A super admin clicked *Send test event*: sent to that endpoint only.",
+        internal=True,
+    ),
+)
+
+BY_NAME: dict[str, EventType] = {t.name: t for t in EVENT_TYPES}
+if len(BY_NAME) != len(EVENT_TYPES):  # pragma: no cover - a typo in the table above
+    raise RuntimeError("an event type is listed twice")
+
+TEST_EVENT = "webhook.test"
+
+
+def subscribable() -> list[EventType]:
+    """The types an endpoint can ask for."""
+    return [t for t in EVENT_TYPES if not t.internal]
+
+
+def is_known(name: str) -> bool:
+    return name in BY_NAME
+
+
+def markdown() -> str:
+    """docs/events.md: the catalogue as a page."""
+    out = [
+        "# Event types",
+        "",
+        "Generated from `commerce/events/catalogue.py` "
+        "(`python -m commerce.events.catalogue > docs/events.md`); a test keeps them equal.",
+        "Every webhook body is `{id, type, created, portal, data: {object}}`; amounts are",
+        "integer cents beside a `currency`.",
+        "",
+        "| Type | Object | When it fires |",
+        "|---|---|---|",
+    ]
+    out += [f"| `{t.name}` | `{t.object_type}` | {t.fires} |" for t in EVENT_TYPES]
+    out += ["", "## Sample objects", ""]
+    for object_type, sample in SAMPLE_OBJECTS.items():
+        out += [f"### `{object_type}`", "", "```json", json.dumps(sample, indent=2), "```", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(markdown())
