@@ -19,3 +19,11 @@ class InvoicesConfig(AppConfig):
 
         # The hosted checkout (payments) starts and completes an invoice's payment through these.
         register_payable(source="invoice", on_paid=invoice_checkout_paid, describe=invoice_document)
+
+        from commerce.events.services import register_snapshot
+
+        from .events import invoice_snapshot
+        from .models import Invoice
+
+        # invoice.* events carry this snapshot (commerce/events/).
+        register_snapshot(Invoice, invoice_snapshot, object_type="invoice")

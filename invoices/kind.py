@@ -33,6 +33,7 @@ class InvoiceKind(DocumentKind[Invoice, DocumentTotals]):
     lock_of = ("self",)
     lock_related = ("portal", "contact")
     touched = ("updated_at",)
+    sent_event = "invoice.sent"
     # Payments move an invoice between open, partially paid, past due and paid
     # (invoices.services.status_from_amounts); these are the actions a person takes.
     transitions = {

@@ -69,6 +69,7 @@ def invoice_mark_past_due(*, invoice_id: int, now: dt.datetime | None = None) ->
         event=InvoiceEvent.Kind.PAST_DUE,
         detail=f"Due {format_day(invoice.due_date)}",
     )
+    INVOICES.record_event(invoice, "invoice.past_due")
     return True
 
 

@@ -2,8 +2,10 @@
 (SELECT … FOR UPDATE), refuses an illegal move with an InvoiceError whose message can be
 shown to a person, and records an InvoiceEvent on the timeline: the documents core does
 these as for every document (`INVOICES`, invoices.kind), this module says what an
-invoice does (payments, void, past due). E-mails go out after commit
-(commerce.notifications).
+invoice does (payments, void, past due). A change the buyer's systems hear about records
+its event (invoice.finalized, paid, partially_paid, voided, marked_uncollectible; sent
+and past_due in emails.py and reminders.py) in its transaction, once per change
+(`INVOICES.record_event`). E-mails go out after commit (commerce.notifications).
 
 Lines are checked and priced by the documents core (`commerce.documents` →
 `commerce.pricing`); an invoice has no document-level discount and bills once, so every
@@ -271,6 +273,7 @@ def invoice_finalize(
     locked.status = status_from_amounts(locked, portal_today(locked.portal, now))
     locked.save(update_fields=["number_prefix", "number", "public_token", "finalized_at", "status"])
     INVOICES.record(locked, InvoiceEvent.Kind.FINALIZED, actor=actor, detail=locked.display_number)
+    INVOICES.record_event(locked, "invoice.finalized")
     return locked
 
 
@@ -284,7 +287,7 @@ def invoice_void(*, invoice: Invoice, actor: User | None, reason: str = "") -> I
             f"{locked.display_number} has payments: an invoice can be voided only without "
             "payments. Delete the manual payments (or refund the card payment) first."
         )
-    return INVOICES.move(
+    INVOICES.move(
         locked,
         InvoiceStatus.VOID,
         event=InvoiceEvent.Kind.VOIDED,
@@ -292,6 +295,8 @@ def invoice_void(*, invoice: Invoice, actor: User | None, reason: str = "") -> I
         detail=reason.strip(),
         voided_at=hub_now(),
     )
+    INVOICES.record_event(locked, "invoice.voided")
+    return locked
 
 
 @transaction.atomic
@@ -301,7 +306,7 @@ def invoice_mark_uncollectible(
     """open / partially paid / past due → uncollectible: reminders stop (locks the invoice)."""
     locked = INVOICES.lock(invoice)
     INVOICES.check(locked, "mark_uncollectible")
-    return INVOICES.move(
+    INVOICES.move(
         locked,
         InvoiceStatus.UNCOLLECTIBLE,
         event=InvoiceEvent.Kind.UNCOLLECTIBLE,
@@ -309,10 +314,13 @@ def invoice_mark_uncollectible(
         detail=reason.strip(),
         uncollectible_at=hub_now(),
     )
+    INVOICES.record_event(locked, "invoice.marked_uncollectible")
+    return locked
 
 
-def _settle(locked: Invoice, *, actor: User | None, now: dt.datetime | None = None) -> None:
-    """Recomputes amount_paid and the status from the payment rows (invoice locked)."""
+def _settle(locked: Invoice, *, actor: User | None, now: dt.datetime | None = None) -> str:
+    """Recomputes amount_paid and the status from the payment rows (invoice locked);
+    returns the status it had before."""
     paid = sum(locked.payments.values_list("amount", flat=True))
     before = locked.status
     locked.amount_paid = paid
@@ -324,6 +332,17 @@ def _settle(locked: Invoice, *, actor: User | None, now: dt.datetime | None = No
     elif locked.status != InvoiceStatus.PAID:
         locked.paid_at = None
     locked.save(update_fields=["amount_paid", "status", "paid_at", "updated_at"])
+    return before
+
+
+def _record_payment_event(locked: Invoice, *, before: str) -> None:
+    """The event of a payment just settled: invoice.paid when it paid the invoice in full,
+    invoice.partially_paid when some is still due. Money taken online on an invoice that
+    was already paid (an overpayment) changes no status: its payment.succeeded says it."""
+    if locked.status != InvoiceStatus.PAID:
+        INVOICES.record_event(locked, "invoice.partially_paid")
+    elif before != InvoiceStatus.PAID:
+        INVOICES.record_event(locked, "invoice.paid")
 
 
 @transaction.atomic
@@ -369,7 +388,7 @@ def invoice_record_payment(
         f"{payment.get_method_display().lower()}"
         + (f" ({payment.reference})" if reference else ""),
     )
-    _settle(locked, actor=actor)
+    _record_payment_event(locked, before=_settle(locked, actor=actor))
     return payment
 
 
@@ -424,7 +443,7 @@ def invoice_record_online_payment(*, invoice_id: int, payment: Any, amount: int)
     if amount > due:
         detail += f"; overpaid by {money.format_cents(amount - due, locked.currency)}"
     INVOICES.record(locked, InvoiceEvent.Kind.PAYMENT, detail=detail)
-    _settle(locked, actor=None)
+    _record_payment_event(locked, before=_settle(locked, actor=None))
     notify_portal(
         portal=locked.portal,
         template="invoice_paid",

@@ -27,6 +27,19 @@ class PaymentsConfig(AppConfig):
         register_settings_card("stripe_connection", stripe_connection_card)
         register_settings_card("webhook_events", webhook_events_card)
 
+        from commerce.events.services import register_snapshot
+        from payments import events
+        from payments.models import Checkout, Payment, PaymentLink, StripeAccount
+
+        # payment.*, checkout.completed, payment_link.*, stripe_account.status_changed
+        # carry these snapshots (commerce/events/).
+        register_snapshot(Payment, events.payment_snapshot, object_type="payment")
+        register_snapshot(Checkout, events.checkout_snapshot, object_type="checkout")
+        register_snapshot(PaymentLink, events.payment_link_snapshot, object_type="payment_link")
+        register_snapshot(
+            StripeAccount, events.stripe_account_snapshot, object_type="stripe_account"
+        )
+
         from commerce.csp import register_csp_sources
         from payments.stripe.csp import stripe_csp_sources
 

@@ -230,6 +230,9 @@ class Checkout(models.Model):
     application_fee_amount = models.BigIntegerField(default=0)
     failure_code = models.CharField(max_length=100, blank=True)
     failure_message = models.CharField(max_length=500, blank=True)
+    # The failed attempt those describe (its charge, or its payment method), so the
+    # return page and the webhook record one failure once (payment.failed).
+    failure_attempt = models.CharField(max_length=255, blank=True)
     created_at = ClockDateTimeField(auto_now_add=True)
     updated_at = ClockDateTimeField(auto_now=True)
 

@@ -19,3 +19,11 @@ class QuotesConfig(AppConfig):
 
         # The hosted checkout (payments) starts and completes a quote's payment through these.
         register_payable(source="quote", on_paid=quote_checkout_paid, describe=quote_document)
+
+        from commerce.events.services import register_snapshot
+
+        from .events import quote_snapshot
+        from .models import Quote
+
+        # quote.* events carry this snapshot (commerce/events/).
+        register_snapshot(Quote, quote_snapshot, object_type="quote")

@@ -24,6 +24,8 @@ class QuoteKind(DocumentKind[Quote, QuoteTotals]):
     settings_model = QuoteSettings
     error = QuoteError
     noun = "quote"
+    # A status change is an update: the events' snapshots say when.
+    touched = ("updated_at",)
     # The buyer's answers (accept, decline) and the expiry sweep check the expiry date
     # as well: see quotes.services.
     transitions = {

@@ -2,7 +2,9 @@
 (SELECT … FOR UPDATE), refuses an illegal move with a QuoteError whose message can be
 shown to a person, and records a QuoteEvent on the quote's timeline: the documents core
 does these as for every document (`QUOTES`, quotes.kind), this module says what a quote
-does. E-mails are sent after commit (commerce.notifications)."""
+does. A transition the buyer's systems hear about records its event (quote.published,
+accepted, declined, expired, paid) in its transaction, once per change
+(`QUOTES.record_event`). E-mails are sent after commit (commerce.notifications)."""
 
 from __future__ import annotations
 
@@ -255,7 +257,7 @@ def quote_publish(*, quote: Quote, actor: User | None, now: dt.datetime | None =
     if locked.expires_on < portal_today(locked.portal, now):
         raise QuoteError("The expiration date is in the past: choose a later date first.")
     _check_card_limit(quote_totals(locked, lines), requires_payment=locked.requires_payment)
-    return QUOTES.move(
+    QUOTES.move(
         locked,
         QuoteStatus.PUBLISHED,
         event=QuoteEvent.Kind.PUBLISHED,
@@ -264,6 +266,8 @@ def quote_publish(*, quote: Quote, actor: User | None, now: dt.datetime | None =
         published_at=now or hub_now(),
         reminder_sent_at=None,
     )
+    QUOTES.record_event(locked, "quote.published")
+    return locked
 
 
 @transaction.atomic
@@ -323,6 +327,7 @@ def quote_accept(
         accepted_ip=ip or None,
         accepted_user_agent=user_agent[:500],
     )
+    QUOTES.record_event(locked, "quote.accepted")
     _notify_owner(locked, "quote_accepted", f"{locked.display_number} was accepted by {name}.")
     return locked
 
@@ -342,6 +347,7 @@ def quote_decline(*, quote: Quote, reason: str = "", now: dt.datetime | None = N
         declined_at=now,
         decline_reason=reason,
     )
+    QUOTES.record_event(locked, "quote.declined")
     _notify_owner(locked, "quote_declined", f"{locked.display_number} was declined.")
     return locked
 
@@ -357,6 +363,7 @@ def quote_expire(*, quote: Quote, now: dt.datetime | None = None) -> bool:
     ):
         return False
     QUOTES.move(locked, QuoteStatus.EXPIRED, event=QuoteEvent.Kind.EXPIRED, expired_at=now)
+    QUOTES.record_event(locked, "quote.expired")
     return True
 
 
@@ -375,6 +382,7 @@ def quote_mark_paid(*, quote: Quote, payment: Any) -> Quote:
         payment=payment,
         paid_at=hub_now(),
     )
+    QUOTES.record_event(locked, "quote.paid")
     _notify_owner(locked, "quote_paid", f"{locked.display_number} was paid.")
     return locked
 

@@ -6,10 +6,16 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = "Subscriptions"
 
     def ready(self) -> None:
+        from commerce.events.services import register_snapshot
         from payments.checkout.payables import register_completion_hook, register_intent_resolver
 
         from .billing import attempt_resolve_from_intent
+        from .events import subscription_snapshot
+        from .models import Subscription
         from .services import subscriptions_create_for_checkout
+
+        # subscription.* events carry this snapshot (commerce/events/).
+        register_snapshot(Subscription, subscription_snapshot, object_type="subscription")
 
         # A paid checkout's recurring lines become subscriptions, in its completion.
         register_completion_hook(subscriptions_create_for_checkout)

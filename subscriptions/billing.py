@@ -44,6 +44,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from commerce.clock import hub_now
+from commerce.events.services import event_record_many
 from payments import stripe as stripe_api
 
 from .models import BillingAttempt, BillingCycle, Subscription, SubscriptionEvent
@@ -151,6 +152,8 @@ def _claim(*, ids: list[int], owner: str, now: datetime) -> tuple[list[_Claim], 
         ]
         for subscription in ending:
             _end(subscription, now, Subscription.Status.CANCELLED, "Cancelled at period end.")
+        # One INSERT for the batch's subscriptions that ended (none in most batches).
+        event_record_many(portal=None, type="subscription.cancelled", objs=ending)
         billable = [s for s in subscriptions if s not in ending]
         if not billable:
             return [], len(ending)

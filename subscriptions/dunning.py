@@ -19,8 +19,10 @@ from django.db import transaction
 from django.urls import reverse
 
 from commerce.clock import format_day
+from commerce.events.services import event_record_several
 from commerce.notifications import notify_portal, send_templated_email
 from payments import stripe as stripe_api
+from payments.events import failed_payment_snapshot
 from payments.models import Payment
 
 from .models import (
@@ -75,8 +77,11 @@ def card_update_url(subscription: Subscription) -> str:
 
 def cycle_failed(*, subscription: Subscription, attempt: BillingAttempt, now: datetime) -> None:
     """Past due and the next retry, or the end after the last retry. The caller holds
-    the subscription's row lock; saves the subscription, the cycle and a timeline entry."""
+    the subscription's row lock; saves the subscription, the cycle, a timeline entry and
+    the events: `subscription.payment_failed`, then `subscription.past_due` when it just
+    became past due or `subscription.cancelled` when the last retry cancelled it."""
     cycle: BillingCycle = attempt.cycle
+    was = subscription.status
     policy = portal_settings(subscription.portal_id)
     if cycle.first_failed_at is None:
         cycle.first_failed_at = now
@@ -134,6 +139,12 @@ def cycle_failed(*, subscription: Subscription, attempt: BillingAttempt, now: da
         kind="charge_failed",
         message=message[:500],
     )
+    events: list[dict] = [{"type": "subscription.payment_failed", "obj": subscription}]
+    if attempt.payment_intent_id:
+        events.append(_payment_failed(subscription, cycle, attempt, now))
+    if subscription.status != was and subscription.status in _STATUS_EVENTS:
+        events.append({"type": _STATUS_EVENTS[subscription.status], "obj": subscription})
+    event_record_several(portal=subscription.portal_id, events=events)
     context = {
         "portal": subscription.portal,
         "subscription": subscription,
@@ -153,6 +164,35 @@ def cycle_failed(*, subscription: Subscription, attempt: BillingAttempt, now: da
         notify_portal(
             portal=subscription.portal, template="subscription_dunning_ended", context=context
         )
+
+
+def _payment_failed(
+    subscription: Subscription, cycle: BillingCycle, attempt: BillingAttempt, now: datetime
+) -> dict:
+    """`payment.failed` for a renewal charge: as for a hosted checkout, the hub keeps no
+    payment row for a failed attempt, so the object's id is the PaymentIntent's."""
+    return {
+        "type": "payment.failed",
+        "object_type": "payment",
+        "object_id": attempt.payment_intent_id,
+        "data": failed_payment_snapshot(
+            payment_intent={"id": attempt.payment_intent_id},
+            amount=cycle.amount,
+            currency=cycle.currency,
+            source=Payment.Source.SUBSCRIPTION,
+            contact_id=subscription.contact_id,
+            checkout_id=None,
+            failure_code=attempt.decline_code or attempt.failure_code,
+            failure_message=attempt.failure_message,
+            at=now,
+        ),
+    }
+
+
+_STATUS_EVENTS = {
+    Subscription.Status.PAST_DUE: "subscription.past_due",
+    Subscription.Status.CANCELLED: "subscription.cancelled",
+}
 
 
 def send_receipt(*, subscription: Subscription, cycle: BillingCycle, payment: Payment) -> None:

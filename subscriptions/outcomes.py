@@ -8,6 +8,7 @@ from django.db import transaction
 
 from commerce.clock import hub_now
 from commerce.db import update_rows
+from commerce.events.services import event_record_many
 from payments.models import Payment
 
 from . import dunning
@@ -56,7 +57,10 @@ def attempts_record_success(*, paid: list[tuple[int, int, dict]]) -> int:
     """Records paid attempts, given as (subscription id, attempt id, intent), in one
     transaction: each one's Payment (source subscription), its cycle paid, its
     subscription advanced to the next period (completed when the term is reached, back
-    to active if it was past due), a timeline entry; e-mails receipts after commit.
+    to active if it was past due), a timeline entry; its events, one INSERT per type for
+    them all: `payment.succeeded` for each new Payment, `subscription.renewed` for each
+    subscription advanced and `subscription.completed` for those that reached their
+    term; e-mails receipts after commit.
 
     Locks the subscriptions, then the attempts (in id order, as every writer here does).
     Attempts already settled are skipped, so a second call changes nothing. A constant
@@ -117,6 +121,7 @@ def attempts_record_success(*, paid: list[tuple[int, int, dict]]) -> int:
         Payment.objects.bulk_create(new_payments)
         events = []
         changed: dict[int, Subscription] = {}
+        renewed: dict[int, Subscription] = {}
         for attempt in attempts:
             intent = intents[attempt.pk]
             cycle = attempt.cycle
@@ -131,6 +136,7 @@ def attempts_record_success(*, paid: list[tuple[int, int, dict]]) -> int:
             cycle.updated_at = now
             if cycle.period == subscription.periods_billed + 1:
                 _advance(subscription)
+                renewed[subscription.pk] = subscription
             subscription.billing_lease_until = None
             subscription.billing_lease_owner = ""
             subscription.updated_at = now
@@ -160,6 +166,13 @@ def attempts_record_success(*, paid: list[tuple[int, int, dict]]) -> int:
             _SUBSCRIPTION_FIELDS,
         )
         SubscriptionEvent.objects.bulk_create(events)
+        event_record_many(portal=None, type="payment.succeeded", objs=new_payments)
+        event_record_many(portal=None, type="subscription.renewed", objs=renewed.values())
+        event_record_many(
+            portal=None,
+            type="subscription.completed",
+            objs=[s for s in renewed.values() if s.status == Subscription.Status.COMPLETED],
+        )
         # Rendering mail costs more than the bookkeeping: a task on the default queue
         # sends the receipts once this commits, off the billing queue's path.
         cycle_ids = [a.cycle.pk for a in attempts]

@@ -21,6 +21,7 @@ from commerce.catalog.models import (
 )
 from commerce.clock import format_day, hub_now, hub_today
 from commerce.customers.models import Contact
+from commerce.events.services import event_record, event_record_many
 from commerce.notifications import send_templated_email
 from commerce.portals.models import Portal
 from commerce.pricing import Line, PricingError, price_line
@@ -74,8 +75,9 @@ def subscription_create_paid_first_period(
     stripe_customer_id: str,
     payment_method_id: str,
     source_checkout_id: int | None,
-) -> Subscription:
-    """A subscription whose first period the buyer has just paid (at checkout).
+) -> tuple[Subscription, bool]:
+    """A subscription whose first period the buyer has just paid (at checkout), and
+    whether it is new (the caller records `subscription.created`).
 
     Starts today (`start_date`, in the portal's time zone) with one period billed; the
     next billing date is the start of period 2, or none when the term was one period.
@@ -89,7 +91,7 @@ def subscription_create_paid_first_period(
             term_periods=term_periods,
         ).first()
         if existing is not None:
-            return existing
+            return existing, False
     done = term_periods is not None and term_periods <= 1
     subscription = Subscription.objects.create(
         portal=portal,
@@ -124,7 +126,7 @@ def subscription_create_paid_first_period(
         )
         for position, item in enumerate(items)
     )
-    return subscription
+    return subscription, True
 
 
 def subscriptions_create_for_checkout(
@@ -133,7 +135,8 @@ def subscriptions_create_for_checkout(
     """The checkout's completion hook (registered in apps.py): one subscription per
     recurring (frequency, term) group of the paid order, its first period paid, starting
     today in the portal's time zone and billed next with the intent's card. Runs in the
-    completion's transaction, which holds the checkout's row lock."""
+    completion's transaction, which holds the checkout's row lock, and records
+    `subscription.created` for the new ones (one INSERT)."""
     order = checkout.order
     if not order.get("schedules"):
         return
@@ -143,6 +146,7 @@ def subscriptions_create_for_checkout(
     if isinstance(payment_method, dict):
         payment_method = payment_method.get("id")
     lines = order["lines"]
+    created = []
     for schedule in order["schedules"]:
         items = [
             NewItem(
@@ -159,7 +163,7 @@ def subscriptions_create_for_checkout(
             )
             for i in schedule["line_indexes"]
         ]
-        subscription_create_paid_first_period(
+        subscription, new = subscription_create_paid_first_period(
             portal=portal,
             contact=contact,
             billing_frequency=schedule["billing_frequency"],
@@ -173,6 +177,10 @@ def subscriptions_create_for_checkout(
             payment_method_id=payment_method or "",
             source_checkout_id=checkout.pk,
         )
+        if new:
+            created.append(subscription)
+    if created:
+        event_record_many(portal=portal, type="subscription.created", objs=created)
 
 
 # --- Changes from the subscriptions tool ------------------------------------------------
@@ -210,7 +218,10 @@ def _locked(subscription_id: int, portal: Portal) -> Subscription:
     )
 
 
-def _record_change(subscription: Subscription, *, kind: str, message: str, actor) -> None:
+def _record_change(
+    subscription: Subscription, *, kind: str, message: str, actor, event: str | None
+) -> None:
+    """The change's timeline entry, its event (none when nothing changed), the e-mail."""
     SubscriptionEvent.objects.create(
         portal_id=subscription.portal_id,
         subscription=subscription,
@@ -218,6 +229,8 @@ def _record_change(subscription: Subscription, *, kind: str, message: str, actor
         message=message[:500],
         actor=actor,
     )
+    if event:
+        event_record(portal=subscription.portal_id, type=event, obj=subscription)
     send_templated_email(
         to=[subscription.contact.email],
         template="subscription_changed",
@@ -235,7 +248,8 @@ def subscription_change(
     Locks the subscription row (the billing run's claim takes the same lock, so a change
     never interleaves with a charge); refuses within CHANGE_FREEZE_DAYS of a charge and
     while a billing attempt holds the subscription. Records the change in the timeline
-    and e-mails the buyer after commit."""
+    and its event (`subscription.paused`, `.resumed`, `.cancelled`, or `.updated` for a
+    new date or a cancellation at period end), and e-mails the buyer after commit."""
     with transaction.atomic():
         subscription = _locked(subscription_id, portal)
         refusal = change_refusal(subscription, today=today)
@@ -248,11 +262,13 @@ def subscription_change(
         ):
             raise ChangeRefused("A charge is being made right now. Try again in a minute.")
         status = subscription.status
+        event: str | None  # None when the change changes nothing
         if action == "pause":
             if status not in (Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE):
                 raise ChangeRefused("Only an active or past-due subscription can be paused.")
             subscription.status = Subscription.Status.PAUSED
             subscription.retry_at = None
+            event = "subscription.paused"
             message = "Paused: no charges until it is resumed."
         elif action == "resume":
             if status != Subscription.Status.PAUSED:
@@ -261,6 +277,7 @@ def subscription_change(
                 raise ChangeRefused("Choose a next billing date after today.")
             subscription.status = Subscription.Status.ACTIVE
             subscription.next_billing_date = new_date
+            event = "subscription.resumed"
             message = f"Resumed; next charge on {format_day(new_date)}."
         elif action == "next_date":
             if new_date is None or new_date <= today + timedelta(days=CHANGE_FREEZE_DAYS):
@@ -269,6 +286,8 @@ def subscription_change(
                 )
             if status == Subscription.Status.PAUSED:
                 raise ChangeRefused("Resume the subscription to set its next billing date.")
+            same = new_date == subscription.next_billing_date
+            event = None if same else "subscription.updated"
             subscription.next_billing_date = new_date
             message = f"Next charge moved to {format_day(new_date)}."
         elif action == "cancel_now":
@@ -276,8 +295,10 @@ def subscription_change(
             subscription.cancelled_at = subscription.ended_at = hub_now()
             subscription.next_billing_date = None
             subscription.retry_at = None
+            event = "subscription.cancelled"
             message = "Cancelled now: no further charges."
         elif action == "cancel_at_period_end":
+            event = None if subscription.cancel_at_period_end else "subscription.updated"
             subscription.cancel_at_period_end = True
             subscription.cancelled_at = hub_now()
             end = subscription.next_billing_date
@@ -287,7 +308,7 @@ def subscription_change(
         else:
             raise ChangeRefused("Unknown change.")
         subscription.save()
-        _record_change(subscription, kind=action, message=message, actor=actor)
+        _record_change(subscription, kind=action, message=message, actor=actor, event=event)
     return subscription
 
 
@@ -365,6 +386,7 @@ def subscription_items_change(
         subscription.save(update_fields=["amount", "updated_at"])
         _record_change(
             subscription,
+            event="subscription.updated",
             kind="items_changed",
             message=(
                 "From the next period: " + "; ".join(notes) + ". New amount per period: "
@@ -471,6 +493,7 @@ def subscription_item_add(
         currency = subscription.currency
         _record_change(
             subscription,
+            event="subscription.updated",
             kind="item_added",
             message=(
                 f"From the next period: added {fields['name']}, quantity {addition.quantity} at "
@@ -576,6 +599,7 @@ def subscription_create_manual(
             + (" once the buyer saves a card." if not cards else "."),
             actor=actor,
         )
+        event_record(portal=portal, type="subscription.created", obj=subscription)
         if not cards:
             send_templated_email(
                 to=[contact.email],

@@ -2,8 +2,9 @@
 
 After Zulip's `BillingSession`: what every document does the same way (lock it, refuse
 an action its status does not allow, number it gaplessly, write its lines, price them,
-record a timeline entry) is written once here; a kind (quotes.kind.QuoteKind,
-invoices.kind.InvoiceKind) says which models, which error and which transitions.
+record a timeline entry and the change's event) is written once here; a kind
+(quotes.kind.QuoteKind, invoices.kind.InvoiceKind) says which models, which error, which
+transitions and which events.
 
 Locking: `lock` takes the document's row (SELECT … FOR UPDATE) and must run inside the
 caller's transaction; `next_number` locks the portal's settings row of the kind until
@@ -19,9 +20,11 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from django.db import models
+from django.db.models import prefetch_related_objects
 
 from commerce import money, pricing
 from commerce.clock import hub_now
+from commerce.events.services import event_record
 from commerce.mail import AttachmentRef
 from commerce.notifications import send_templated_email
 from commerce.portals.models import Portal, User
@@ -71,6 +74,8 @@ class DocumentKind(Generic[D, T]):
     touched: ClassVar[tuple[str, ...]] = ()
     # action → the statuses it may start from; one table per kind.
     transitions: ClassVar[Mapping[str, Transition]] = {}
+    # The event (commerce/events/catalogue.py) that `send` records, if the kind has one.
+    sent_event: ClassVar[str] = ""
 
     # --- Hooks -----------------------------------------------------------------------
 
@@ -155,6 +160,8 @@ class DocumentKind(Generic[D, T]):
         """The lines of a document about to go to its buyer (`issuing`: "publishing",
         "finalizing"): one without lines or without a contact is refused."""
         row: Any = locked
+        # Kept on the document: the event of its change snapshots them without a query.
+        prefetch_related_objects([row], "lines")
         lines = list(row.lines.all())
         if not lines:
             raise self.error(f"Add at least one line item before {issuing}.")
@@ -203,12 +210,22 @@ class DocumentKind(Generic[D, T]):
         fields = {self.noun: document, "kind": kind}
         return self.event_model._default_manager.create(**fields, actor=actor, detail=detail[:500])
 
+    def record_event(self, locked: D, type: str) -> None:
+        """Records the event `type` of the locked document's change (commerce.events), in
+        the change's transaction and after its write. The snapshot the kind's app registered
+        reads the document's lines, so they are loaded here unless the change already did
+        (one SELECT at most; the event itself is one INSERT)."""
+        row: Any = locked
+        prefetch_related_objects([row], "lines")
+        event_record(portal=row.portal_id, type=type, obj=row)
+
     def send(
         self, document: D, *, actor: User | None, template: str, context: Callable[[D], dict]
     ) -> D:
-        """E-mails the document to its contact with its PDF, after commit, and records when
-        (locks the document; the mail task renders the PDF after commit, so WeasyPrint
-        never runs while the row is locked). `context(locked)` is the e-mail's context."""
+        """E-mails the document to its contact with its PDF, after commit, and records when,
+        with the kind's `sent_event` if it has one (locks the document; the mail task
+        renders the PDF after commit, so WeasyPrint never runs while the row is locked).
+        `context(locked)` is the e-mail's context."""
         locked: Any = self.lock(document)
         self.check(locked, "send")
         contact = locked.contact
@@ -230,6 +247,8 @@ class DocumentKind(Generic[D, T]):
             actor=actor,
             detail=self.sent_detail(contact.email, sent_before=sent_before),
         )
+        if self.sent_event:
+            self.record_event(locked, self.sent_event)
         return locked
 
     def settings_for(self, portal: Portal) -> Any:

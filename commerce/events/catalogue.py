@@ -58,6 +58,27 @@ _LINE = {
     "amount": 29800,
 }
 
+_AT = "2026-07-01T14:05:00+00:00"
+
+
+def _quote_transitions(**times: str) -> dict[str, str | None]:
+    """A quote's `status_transitions`: published at _AT, then `times`."""
+    return {
+        **dict.fromkeys(("published", "accepted", "declined", "expired", "paid")),
+        "published": _AT,
+        **times,
+    }
+
+
+def _invoice_transitions(**times: str) -> dict[str, str | None]:
+    """An invoice's `status_transitions`: finalized at _AT, then `times`."""
+    return {
+        **dict.fromkeys(("finalized", "paid", "voided", "marked_uncollectible")),
+        "finalized": _AT,
+        **times,
+    }
+
+
 SAMPLE_OBJECTS: dict[str, dict[str, Any]] = {
     "contact": {
         "id": "42",
@@ -94,17 +115,22 @@ SAMPLE_OBJECTS: dict[str, dict[str, Any]] = {
         "fee": 894,
         "net": 28906,
         "currency": "usd",
-        "source": "checkout",
+        "source": "payment_link",
         "contact": "42",
+        "checkout": "518",
         "card_brand": "visa",
         "card_last4": "4242",
         "stripe_payment_intent": "pi_3PqX2b",
+        "failure_code": "",
+        "failure_message": "",
+        "dispute": None,
+        "paid": "2026-07-01T14:05:00+00:00",
         "created": "2026-07-01T14:05:00+00:00",
     },
     "checkout": {
         "id": "518",
         "object": "checkout",
-        "status": "completed",
+        "status": "succeeded",
         "source": "payment_link",
         "source_id": "12",
         "contact": "42",
@@ -119,8 +145,9 @@ SAMPLE_OBJECTS: dict[str, dict[str, Any]] = {
         "id": "12",
         "object": "payment_link",
         "name": "Growth plan, monthly",
-        "url": "https://hub.example.com/pay/l/Xq81bT",
+        "url": "https://hub.example.com/pay/Xq81bTzP4kLw0aYv9dRfE2sHc7nJuG5m/",
         "active": True,
+        "status": "active",
         "lines": [_LINE],
         "total": 29800,
         "currency": "usd",
@@ -140,6 +167,11 @@ SAMPLE_OBJECTS: dict[str, dict[str, Any]] = {
         "total": 29800,
         "currency": "usd",
         "expires_on": "2026-07-31",
+        "requires_payment": True,
+        "accepted_by": "",
+        "decline_reason": "",
+        "payment": None,
+        "status_transitions": _quote_transitions(),
         **_TIMES,
     },
     "invoice": {
@@ -148,6 +180,7 @@ SAMPLE_OBJECTS: dict[str, dict[str, Any]] = {
         "number": "INV-0042",
         "status": "open",
         "contact": "42",
+        "quote": "88",
         "lines": [_LINE],
         "subtotal": 29800,
         "discount": 0,
@@ -158,6 +191,8 @@ SAMPLE_OBJECTS: dict[str, dict[str, Any]] = {
         "currency": "usd",
         "issue_date": "2026-07-01",
         "due_date": "2026-07-31",
+        "sent": None,
+        "status_transitions": _invoice_transitions(),
         **_TIMES,
     },
     "subscription": {
@@ -165,7 +200,7 @@ SAMPLE_OBJECTS: dict[str, dict[str, Any]] = {
         "object": "subscription",
         "status": "active",
         "contact": "42",
-        "items": [_LINE],
+        "checkout": "518",
         "amount": 29800,
         "currency": "usd",
         "billing_frequency": "monthly",
@@ -173,6 +208,9 @@ SAMPLE_OBJECTS: dict[str, dict[str, Any]] = {
         "next_billing_date": "2026-08-01",
         "periods_billed": 1,
         "term_periods": 12,
+        "cancel_at_period_end": False,
+        "cancelled_at": None,
+        "ended_at": None,
         **_TIMES,
     },
     "stripe_account": {
@@ -202,7 +240,24 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "payment",
         "A payment succeeded: a checkout, an invoice paid by card or a subscription renewal.",
     ),
-    _t("payment.failed", "payment", "A card payment failed.", status="failed"),
+    _t(
+        "payment.failed",
+        "payment",
+        "A card payment failed (declined, or not authenticated): a buyer's on a hosted "
+        "checkout, or a subscription's renewal charge (with `subscription.payment_failed`). "
+        "The hub keeps no payment row for a failed attempt: the object's `id` is Stripe's "
+        "PaymentIntent id; `checkout` names the checkout, which stays open for another "
+        "card (null for a renewal, whose `source` is `subscription`). Each failed attempt "
+        "fires once.",
+        id="pi_3PqX2b",
+        status="failed",
+        fee=None,
+        net=None,
+        card_last4="0002",
+        failure_code="card_declined",
+        failure_message="Your card was declined. Please use another card, or contact your bank.",
+        paid=None,
+    ),
     _t(
         "payment.refunded",
         "payment",
@@ -213,34 +268,84 @@ EVENT_TYPES: tuple[EventType, ...] = (
     _t(
         "payment.disputed",
         "payment",
-        "The buyer's bank opened a dispute on a payment.",
+        "The buyer's bank opened a dispute on a payment (once per dispute).",
         status="disputed",
+        dispute={
+            "id": "du_1PqX2b",
+            "status": "needs_response",
+            "reason": "fraudulent",
+            "amount": 29800,
+            "due_by": "2026-07-15T23:59:59+00:00",
+        },
     ),
     _t(
         "checkout.completed",
         "checkout",
-        "A buyer completed a hosted checkout (payment link, quote or invoice).",
+        "A buyer completed a hosted checkout (payment link, quote or invoice): its payment "
+        "succeeded (`payment` names it; payment.succeeded fires with it).",
     ),
     _t("payment_link.created", "payment_link", "A payment link was created."),
-    _t("payment_link.updated", "payment_link", "A payment link was changed."),
+    _t(
+        "payment_link.updated",
+        "payment_link",
+        "A payment link's settings or lines were changed, or it was reactivated.",
+    ),
     _t(
         "payment_link.deactivated",
         "payment_link",
-        "A payment link was deactivated, by hand or by reaching a limit.",
+        "A payment link stopped taking payments: deactivated by hand (`active` false, "
+        "`status` inactive), or its last use was paid (a single-use link or one with a "
+        "maximum of payments: `status` used_up).",
         active=False,
+        status="inactive",
     ),
     _t("quote.published", "quote", "A quote was published and its page is live for the buyer."),
-    _t("quote.accepted", "quote", "The buyer signed and accepted a quote.", status="accepted"),
-    _t("quote.declined", "quote", "The buyer declined a quote.", status="declined"),
+    _t(
+        "quote.accepted",
+        "quote",
+        "The buyer signed and accepted a quote.",
+        status="accepted",
+        accepted_by="Maya Okafor",
+        status_transitions=_quote_transitions(accepted="2026-07-03T09:12:00+00:00"),
+    ),
+    _t(
+        "quote.declined",
+        "quote",
+        "The buyer declined a quote.",
+        status="declined",
+        decline_reason="We went with a smaller plan.",
+        status_transitions=_quote_transitions(declined="2026-07-03T09:12:00+00:00"),
+    ),
     _t(
         "quote.expired",
         "quote",
         "A quote passed its expiry date without being accepted.",
         status="expired",
+        status_transitions=_quote_transitions(expired="2026-08-01T07:00:00+00:00"),
     ),
-    _t("quote.paid", "quote", "The buyer paid an accepted quote.", status="paid"),
-    _t("invoice.finalized", "invoice", "A draft invoice was finalized and got its number."),
-    _t("invoice.sent", "invoice", "An invoice was e-mailed to the buyer."),
+    _t(
+        "quote.paid",
+        "quote",
+        "The buyer paid an accepted quote.",
+        status="paid",
+        accepted_by="Maya Okafor",
+        payment="311",
+        status_transitions=_quote_transitions(
+            accepted="2026-07-03T09:12:00+00:00", paid="2026-07-03T09:14:00+00:00"
+        ),
+    ),
+    _t(
+        "invoice.finalized",
+        "invoice",
+        "A draft invoice was finalized and got its number (its status is past due at once "
+        "when its due date is already over).",
+    ),
+    _t(
+        "invoice.sent",
+        "invoice",
+        "An invoice was e-mailed to the buyer (again on each resend).",
+        sent="2026-07-01T14:06:00+00:00",
+    ),
     _t(
         "invoice.paid",
         "invoice",
@@ -248,35 +353,58 @@ EVENT_TYPES: tuple[EventType, ...] = (
         status="paid",
         amount_paid=29800,
         amount_due=0,
+        status_transitions=_invoice_transitions(paid="2026-07-20T16:40:00+00:00"),
     ),
     _t(
         "invoice.partially_paid",
         "invoice",
-        "A payment covered part of an invoice.",
+        "A payment (card or manual) covered part of what an invoice has due; the status "
+        "stays past due if it was.",
         status="partially_paid",
         amount_paid=10000,
         amount_due=19800,
     ),
-    _t("invoice.past_due", "invoice", "An open invoice passed its due date.", status="past_due"),
-    _t("invoice.voided", "invoice", "An invoice was voided.", status="void", amount_due=0),
+    _t(
+        "invoice.past_due",
+        "invoice",
+        "An open or partially paid invoice passed its due date (checked every few minutes, "
+        "in the portal's time zone).",
+        status="past_due",
+    ),
+    _t(
+        "invoice.voided",
+        "invoice",
+        "An invoice was voided.",
+        status="void",
+        amount_due=0,
+        status_transitions=_invoice_transitions(voided="2026-07-02T10:00:00+00:00"),
+    ),
     _t(
         "invoice.marked_uncollectible",
         "invoice",
         "An invoice was written off as uncollectible.",
         status="uncollectible",
+        status_transitions=_invoice_transitions(marked_uncollectible="2026-09-15T10:00:00+00:00"),
     ),
     _t(
         "subscription.created",
         "subscription",
         "A subscription was created (checkout, accepted quote or by hand).",
     ),
-    _t("subscription.updated", "subscription", "A subscription's items, prices or dates changed."),
+    _t(
+        "subscription.updated",
+        "subscription",
+        "A subscription's items, prices or next billing date changed, or it was set to "
+        "cancel at the end of its period.",
+    ),
     _t("subscription.paused", "subscription", "A subscription was paused.", status="paused"),
     _t("subscription.resumed", "subscription", "A paused subscription was resumed."),
     _t(
         "subscription.renewed",
         "subscription",
-        "A subscription's period was billed and paid.",
+        "The billing run charged a subscription's period and it was paid (every period "
+        "not paid at checkout, a successful retry too); the last period of a term also "
+        "fires subscription.completed.",
         periods_billed=2,
         next_billing_date="2026-09-01",
     ),
@@ -295,8 +423,12 @@ EVENT_TYPES: tuple[EventType, ...] = (
     _t(
         "subscription.cancelled",
         "subscription",
-        "A subscription was cancelled (now, at period end, or after the last failed retry).",
+        "A subscription ended cancelled: now, at the end of its period (as the billing run "
+        "reaches it), or after the last failed retry.",
         status="cancelled",
+        next_billing_date=None,
+        cancelled_at="2026-07-20T09:30:00+00:00",
+        ended_at="2026-07-20T09:30:00+00:00",
     ),
     _t(
         "subscription.completed",
@@ -304,6 +436,8 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "A subscription billed its last period of a fixed term.",
         status="completed",
         periods_billed=12,
+        next_billing_date=None,
+        ended_at="2027-06-01T06:00:00+00:00",
     ),
     _t(
         "contact.created",
@@ -325,7 +459,9 @@ EVENT_TYPES: tuple[EventType, ...] = (
     _t(
         "stripe_account.status_changed",
         "stripe_account",
-        "The portal's Stripe account changed status (e.g. to Ready to transact).",
+        "The portal's Stripe account changed status (e.g. to Ready to transact, or "
+        "Disconnected); `previous_status` is `not_connected` for an account just created. "
+        "The object's `id` is the Stripe account's id.",
     ),
     EventType(
         "webhook.test",

@@ -18,7 +18,7 @@ delivery happen after commit (commerce/events/delivery.py), enqueued here with
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.db import models, router, transaction
@@ -131,18 +131,71 @@ def event_record(
     return event
 
 
-def event_record_many(*, portal: Portal | int, type: str, objs: Iterable[models.Model]) -> int:
+def event_record_many(
+    *, portal: Portal | int | None, type: str, objs: Iterable[models.Model]
+) -> int:
     """Records one event per object (a bulk change such as a CSV import) with one INSERT
-    per 500 events, and one delivery run after commit. Returns how many."""
+    per 500 events, and one delivery run after commit. Returns how many. `portal=None`
+    when the objects span portals (a billing batch): each one's own `portal_id`."""
     _require_transaction()
     events = [
-        _event(portal=portal, type=type, obj=obj, object_type="", object_id="", data=None)
+        _event(
+            portal=_portal_of(obj) if portal is None else portal,
+            type=type,
+            obj=obj,
+            object_type="",
+            object_id="",
+            data=None,
+        )
         for obj in objs
     ]
     if events:
         Event.objects.bulk_create(events, batch_size=500)
         transaction.on_commit(_enqueue_sweep)
     return len(events)
+
+
+def _portal_of(obj: models.Model) -> int:
+    portal_id = getattr(obj, "portal_id", None)
+    if not isinstance(portal_id, int):
+        raise EventError(f"{type(obj).__name__} has no portal_id: pass portal=.")
+    return portal_id
+
+
+def event_record_several(
+    *, portal: Portal | int, events: Iterable[Mapping[str, Any]]
+) -> list[Event]:
+    """Records the events of one change that other systems hear about separately (a
+    checkout completed and its payment succeeded) with ONE INSERT, in this order. Each
+    mapping takes `event_record`'s keywords: `type`, and `obj` or `object_type`,
+    `object_id` and `data` (`data` with `obj` replaces its snapshot). Each event is
+    delivered after commit, as `event_record`'s is."""
+    _require_transaction()
+    rows = [
+        _event(
+            portal=portal,
+            type=e["type"],
+            obj=e.get("obj"),
+            object_type=e.get("object_type", ""),
+            object_id=str(e.get("object_id", "")),
+            data=e.get("data"),
+        )
+        for e in events
+    ]
+    if not rows:
+        return rows
+    Event.objects.bulk_create(rows)
+    ids = [row.pk for row in rows]
+    if all(ids):
+        transaction.on_commit(lambda: _enqueue_deliveries(ids))
+    else:  # a backend that returns no ids from a bulk INSERT: the sweeper fans them out
+        transaction.on_commit(_enqueue_sweep)
+    return rows
+
+
+def _enqueue_deliveries(event_ids: list[int]) -> None:
+    for event_id in event_ids:
+        _enqueue_delivery(event_id)
 
 
 def _enqueue_delivery(event_id: int) -> None:

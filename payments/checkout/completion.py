@@ -15,11 +15,18 @@ from commerce import pricing
 from commerce.clock import hub_now
 from commerce.customers import services as contact_services
 from commerce.customers.models import ADDRESS_PARTS, Contact
+from commerce.events.services import event_record, event_record_several
 from commerce.notifications import notify_portal, send_templated_email
 from commerce.portals.models import Portal
 from payments import stripe as stripe_api
 from payments.checkout.payables import COMPLETION_HOOKS, payable_for
 from payments.checkout.start import IntentMismatch
+from payments.events import (
+    checkout_snapshot,
+    failed_payment_snapshot,
+    link_prefetch_lines,
+    payment_source,
+)
 from payments.models import Checkout, Payment
 
 log = logging.getLogger(__name__)
@@ -74,7 +81,8 @@ def checkout_complete(*, checkout_id: int, payment_intent: dict) -> Checkout:
     its Stripe customer); then, in this transaction, the registered completion hooks
     (subscriptions: one Subscription per recurring (frequency, term) group starting
     today) and the `on_paid` hook of the checkout's payable (the link's use, the quote or
-    invoice paid); e-mails the receipt and the portal after commit.
+    invoice paid); records `payment.succeeded` (for a payment it created) and
+    `checkout.completed` with one INSERT; e-mails the receipt and the portal after commit.
 
     `payment_intent` is the intent as just fetched from Stripe (latest_charge expanded).
     Locks the checkout row; a second call (return page and webhook racing) finds it
@@ -100,7 +108,7 @@ def checkout_complete(*, checkout_id: int, payment_intent: dict) -> Checkout:
         now = hub_now()
         portal = checkout.portal
         contact = _contact_upsert(checkout)
-        payment = _payment_record(checkout, payment_intent, contact, now)
+        payment, created = _payment_record(checkout, payment_intent, contact, now)
         for hook in COMPLETION_HOOKS:
             hook(checkout=checkout, contact=contact, payment_intent=payment_intent)
         payable_for(checkout.source).on_paid(checkout=checkout, payment=payment)
@@ -110,6 +118,12 @@ def checkout_complete(*, checkout_id: int, payment_intent: dict) -> Checkout:
         checkout.reserved_until = None
         checkout.failure_code = checkout.failure_message = ""
         checkout.save()
+        paid = [{"type": "payment.succeeded", "obj": payment}] if created else []
+        completed = checkout_snapshot(checkout, payment=payment)
+        event_record_several(
+            portal=checkout.portal_id,
+            events=[*paid, {"type": "checkout.completed", "obj": checkout, "data": completed}],
+        )
         _send_receipts(portal, checkout, payment)
     log.info("checkout %s paid: %s", checkout.public_id, checkout.payment_intent_id)
     return checkout
@@ -118,7 +132,10 @@ def checkout_complete(*, checkout_id: int, payment_intent: dict) -> Checkout:
 def checkout_record_failure(*, checkout_id: int, payment_intent: dict) -> Checkout:
     """Keeps what the buyer's page says of a failed attempt (the buyer's sentence for
     Stripe's code, never Stripe's message; the code stays in `failure_code`); nothing is paid.
-    The checkout stays open: the buyer may try another card on the same intent."""
+    The checkout stays open: the buyer may try another card on the same intent.
+
+    Records `payment.failed` once per failed attempt (its charge, or its payment method
+    when no charge was made), however often the return page and the webhook bring it."""
     error = payment_intent.get("last_payment_error") or {}
     with transaction.atomic():
         checkout = Checkout.objects.select_for_update().get(pk=checkout_id)
@@ -127,10 +144,46 @@ def checkout_record_failure(*, checkout_id: int, payment_intent: dict) -> Checko
             or checkout.payment_intent_id != payment_intent.get("id")
         ):
             return checkout
+        attempt = _failed_attempt(payment_intent)
+        if attempt and attempt == checkout.failure_attempt:
+            return checkout  # this attempt's failure is recorded already
         checkout.failure_code = (error.get("decline_code") or error.get("code") or "")[:100]
         checkout.failure_message = stripe_api.buyer_message_for(error)[:500]
-        checkout.save(update_fields=["failure_code", "failure_message", "updated_at"])
+        checkout.failure_attempt = attempt
+        checkout.save(
+            update_fields=["failure_code", "failure_message", "failure_attempt", "updated_at"]
+        )
+        event_record(
+            portal=checkout.portal_id,
+            type="payment.failed",
+            object_type="payment",
+            object_id=payment_intent["id"],
+            data=failed_payment_snapshot(
+                payment_intent=payment_intent,
+                amount=checkout.amount,
+                currency=checkout.currency,
+                source=payment_source(checkout),
+                contact_id=checkout.contact_id,
+                checkout_id=checkout.pk,
+                failure_code=checkout.failure_code,
+                failure_message=checkout.failure_message,
+                at=checkout.updated_at,
+            ),
+        )
     return checkout
+
+
+def _failed_attempt(payment_intent: dict) -> str:
+    """What names one failed attempt: its charge (a decline), else the payment method
+    that failed authentication; empty when Stripe says neither."""
+    error = payment_intent.get("last_payment_error") or {}
+    charge = error.get("charge")
+    if isinstance(charge, dict):
+        charge = charge.get("id")
+    method = error.get("payment_method")
+    if isinstance(method, dict):
+        method = method.get("id")
+    return str(charge or method or "")[:255]
 
 
 def _split_name(name: str) -> tuple[str, str]:
@@ -175,7 +228,10 @@ def _contact_upsert(checkout: Checkout) -> Contact:
     return contact
 
 
-def _payment_record(checkout: Checkout, intent: dict, contact: Contact, now) -> Payment:
+def _payment_record(
+    checkout: Checkout, intent: dict, contact: Contact, now
+) -> tuple[Payment, bool]:
+    """The checkout's Payment, and whether this call created it."""
     charge = intent.get("latest_charge")
     charge = charge if isinstance(charge, dict) else {}
     card = (charge.get("payment_method_details") or {}).get("card") or {}
@@ -185,12 +241,10 @@ def _payment_record(checkout: Checkout, intent: dict, contact: Contact, now) -> 
     link = checkout.payment_link
     try:
         with transaction.atomic():
-            return Payment.objects.create(
+            created = Payment.objects.create(
                 portal_id=checkout.portal_id,
                 contact=contact,
-                source=Payment.Source.PAYMENT_LINK
-                if checkout.source == "payment_link"
-                else checkout.source,
+                source=payment_source(checkout),
                 checkout=checkout,
                 status=Payment.Status.SUCCEEDED,
                 amount=intent.get("amount_received") or intent["amount"],
@@ -211,6 +265,7 @@ def _payment_record(checkout: Checkout, intent: dict, contact: Contact, now) -> 
                 description=(link.name if link else checkout.description)[:300],
                 paid_at=now,
             )
+        return created, True
     except IntegrityError:
         # Recorded already (e.g. by the payments tool's charge webhook): keep that row.
         payment = Payment.objects.get(payment_intent_id=intent["id"])
@@ -218,12 +273,31 @@ def _payment_record(checkout: Checkout, intent: dict, contact: Contact, now) -> 
             payment.checkout = checkout
             payment.contact = payment.contact or contact
             payment.save(update_fields=["checkout", "contact", "updated_at"])
-        return payment
+        return payment, False
 
 
 def link_checkout_paid(*, checkout: Checkout, payment: Payment) -> None:
     """A payment link's `on_paid`: its use is the paid checkout itself (counted by
-    links.services.link_unavailable_reason), so there is nothing more to record."""
+    links.services.link_unavailable_reason), so there is nothing more to write. A
+    limited link whose last use this is records `payment_link.deactivated` (status
+    used_up): one COUNT for limited links only, then the lines and the event."""
+    link = checkout.payment_link
+    limit = link.payment_limit if link is not None else None
+    if link is None or limit is None:
+        return
+    # This checkout is not marked succeeded yet: it is the one more use.
+    uses = (
+        Checkout.objects.filter(payment_link=link, status=Checkout.Status.SUCCEEDED)
+        .exclude(pk=checkout.pk)
+        .count()
+        + 1
+    )
+    if uses != limit or not link.active:
+        return  # not its last use, or deactivated by hand already (that was its event)
+    link.uses = uses  # type: ignore[attr-defined]
+    event_record(
+        portal=link.portal_id, type="payment_link.deactivated", obj=link_prefetch_lines(link)
+    )
 
 
 def receipt_path(checkout: Checkout) -> str:

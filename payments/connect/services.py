@@ -16,9 +16,11 @@ from typing import Any
 from django.db import transaction
 
 from commerce.clock import hub_now
+from commerce.events.services import event_record
 from commerce.portals.models import Portal, User
 from payments import stripe as stripe_api
 from payments.connect.status import AccountStatus
+from payments.events import stripe_account_snapshot
 from payments.models import StripeAccount
 
 log = logging.getLogger(__name__)
@@ -122,11 +124,13 @@ def _reusable_account(portal: Portal) -> StripeAccount | None:
     )
     if account is None:
         return None
+    before = account.status
     account.disconnected_at = None
     account.disconnected_by = None
     account.disconnect_reason = ""
     account.recompute_status()
     account.save()
+    _status_changed(account, before)
     return account
 
 
@@ -144,7 +148,22 @@ def _create_account(portal: Portal, user: User) -> StripeAccount:
     account = StripeAccount(portal=portal, stripe_id=payload["id"], livemode=stripe_api.is_live())
     _apply_payload(account, payload)
     account.save()
+    _status_changed(account, AccountStatus.NOT_CONNECTED)
     return account
+
+
+def _status_changed(account: StripeAccount, before: str) -> None:
+    """Records `stripe_account.status_changed` in the caller's transaction, after the
+    account's write, when its status is not what it was."""
+    if account.status == before:
+        return
+    event_record(
+        portal=account.portal_id,
+        type="stripe_account.status_changed",
+        object_type="stripe_account",
+        object_id=account.stripe_id,
+        data=stripe_account_snapshot(account, previous_status=str(before)),
+    )
 
 
 def onboarding_link(*, account: StripeAccount, return_url: str, refresh_url: str) -> str:
@@ -198,6 +217,7 @@ def account_refresh(*, account: StripeAccount) -> StripeAccount:
         before = locked.status
         _apply_payload(locked, payload)
         locked.save()
+        _status_changed(locked, before)
     if before != locked.status:
         log.info("stripe account %s: %s -> %s", locked.stripe_id, before, locked.status)
     return locked
@@ -221,11 +241,13 @@ def account_disconnect(*, portal: Portal, user: User) -> StripeAccount:
         )
         if account is None:
             raise ConnectError("There is no connected Stripe account to disconnect.")
+        before = account.status
         account.disconnected_at = hub_now()
         account.disconnected_by = user
         account.disconnect_reason = f"Disconnected by {user.email}"
         account.recompute_status()
         account.save()
+        _status_changed(account, before)
     return account
 
 
@@ -239,6 +261,7 @@ def account_mark_disconnected_by_stripe(*, stripe_id: str, reason: str) -> Strip
         account = StripeAccount.objects.select_for_update().filter(stripe_id=stripe_id).first()
         if account is None:
             return None
+        before = account.status
         # Events arrive in any order: a re-fetch may meet account_invalid before the
         # deauthorization event itself, whose reason then replaces the generic one.
         account.revoked = True
@@ -246,6 +269,7 @@ def account_mark_disconnected_by_stripe(*, stripe_id: str, reason: str) -> Strip
         account.disconnect_reason = reason
         account.recompute_status()
         account.save()
+        _status_changed(account, before)
     return account
 
 

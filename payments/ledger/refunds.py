@@ -31,6 +31,7 @@ from django.db.models import Sum
 from django.urls import reverse
 
 from commerce import ids, money
+from commerce.events.services import event_record
 from commerce.notifications import notify_portal
 from commerce.portals.models import User
 from payments import stripe as stripe_api
@@ -283,11 +284,16 @@ def _local_refunded_total(payment: Payment) -> int:
 
 
 def _recount(payment: Payment, *, refunded: int) -> None:
-    """Sets the refunded total and the status that follows from it. The caller holds
-    the payment's row lock."""
+    """Sets the refunded total and the status that follows from it; records
+    `payment.refunded` when more of the payment is refunded than before (so the hub's
+    answer and Stripe's webhooks about one refund record it once). The caller holds the
+    payment's row lock."""
+    before = payment.refunded_amount
     payment.refunded_amount = max(0, min(refunded, payment.amount))
     payment.status = _settled_status(payment)
     payment.save(update_fields=["refunded_amount", "status", "charge_id", "updated_at"])
+    if payment.refunded_amount > before:
+        event_record(portal=payment.portal_id, type="payment.refunded", obj=payment)
 
 
 def _settled_status(payment: Payment) -> str:
@@ -311,8 +317,9 @@ def payment_apply_dispute(*, payment: Payment, dispute: dict) -> Payment:
     """Mirrors `dispute` (as re-fetched from Stripe) on its payment: Disputed while it is
     open or lost, back to its refund status when won.
 
-    Locks the payment row. E-mails the portal's admins (after commit) the first time
-    this dispute is seen open, so a duplicate or late event never mails twice.
+    Locks the payment row. Records `payment.disputed` the first time this dispute is
+    seen, and e-mails the portal's admins (after commit) the first time it is seen open,
+    so a duplicate or late event never records or mails twice.
     """
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -332,6 +339,8 @@ def payment_apply_dispute(*, payment: Payment, dispute: dict) -> Payment:
         }:
             payment.status = _settled_status(payment)
         payment.save()
+        if first_seen:
+            event_record(portal=payment.portal_id, type="payment.disputed", obj=payment)
         if first_seen and status not in DISPUTE_CLOSED_STATUSES:
             _notify_disputed(payment)
     return payment

@@ -22,8 +22,10 @@ from django.urls import reverse
 from commerce import money, pricing
 from commerce.catalog.models import Product
 from commerce.clock import hub_now
+from commerce.events.services import event_record
 from commerce.portals.access import get_for_portal
 from commerce.portals.models import Portal, User
+from payments.events import link_prefetch_lines
 from payments.models import Checkout, Payment, PaymentLink, PaymentLinkLine
 
 # Stripe's smallest USD charge (docs.stripe.com/currencies#minimum-and-maximum-charge-amounts).
@@ -210,17 +212,13 @@ class LineSpec:
 
 
 def _build_lines(
-    portal: Portal, link: PaymentLink | None, specs: list[LineSpec]
+    portal: Portal, specs: list[LineSpec], existing: dict[int, PaymentLinkLine]
 ) -> list[PaymentLinkLine]:
+    """The lines `specs` describe; `existing` are the link's lines now, by id."""
     if not specs:
         raise ValidationError("Add at least one line item.")
     if len(specs) > MAX_LINES:
         raise ValidationError(f"A payment link has at most {MAX_LINES} lines.")
-    existing = (
-        {line.pk: line for line in PaymentLinkLine.objects.filter(link=link, portal=portal)}
-        if link is not None
-        else {}
-    )
     product_ids = {s.product_id for s in specs if s.product_id and not s.line_id}
     products = {
         p.pk: p
@@ -298,13 +296,51 @@ def payment_link_create(
     for name in LINK_FIELDS:
         if name in fields:
             setattr(link, name, fields[name])
-    built = _build_lines(portal, None, lines)
+    built = _build_lines(portal, lines, {})
     _check(link, built)
     link.save()
     for line in built:
         line.link = link
     PaymentLinkLine.objects.bulk_create(built)
+    _record(link, "payment_link.created", uses=0)
     return link
+
+
+_LINE_TERMS = (
+    "product_id",
+    "name",
+    "sku",
+    "quantity",
+    "unit_amount",
+    "discount_percent",
+    "discount_amount",
+    "tax_rate",
+    "billing_frequency",
+    "term_periods",
+)
+
+
+def _state(link: PaymentLink, lines: list[PaymentLinkLine]) -> tuple:
+    """What a buyer or a webhook receiver sees of a link: its settings and lines."""
+    return (
+        tuple(getattr(link, name) for name in (*LINK_FIELDS, "active")),
+        tuple(tuple(getattr(line, name) for name in _LINE_TERMS) for line in lines),
+    )
+
+
+def _paid_uses(link: PaymentLink) -> int:
+    """How many times a limited link was paid (one COUNT; 0 for an unlimited link, whose
+    status does not depend on it)."""
+    if link.payment_limit is None:
+        return 0
+    return Checkout.objects.filter(payment_link=link, status=Checkout.Status.SUCCEEDED).count()
+
+
+def _record(link: PaymentLink, type: str, *, uses: int | None = None) -> None:
+    """Records `type` for `link` in the change's transaction, its lines loaded for the
+    snapshot and its uses counted for its status."""
+    link.uses = _paid_uses(link) if uses is None else uses  # type: ignore[attr-defined]
+    event_record(portal=link.portal_id, type=type, obj=link_prefetch_lines(link))
 
 
 @transaction.atomic
@@ -312,16 +348,20 @@ def payment_link_update(*, link: PaymentLink, lines: list[LineSpec], **fields: A
     """Changes a link and replaces its lines (locks the link, so a buyer reserving its
     last use waits). Checkouts already started keep the order they froze."""
     locked = PaymentLink.objects.select_for_update().get(pk=link.pk, portal_id=link.portal_id)
+    existing = list(PaymentLinkLine.objects.filter(link=locked, portal_id=locked.portal_id))
+    before = _state(locked, existing)
     for name in LINK_FIELDS:
         if name in fields:
             setattr(locked, name, fields[name])
-    built = _build_lines(locked.portal, locked, lines)
+    built = _build_lines(locked.portal, lines, {line.pk: line for line in existing})
     _check(locked, built)
     locked.save()
     PaymentLinkLine.objects.filter(link=locked).delete()
     for line in built:
         line.link = locked
     PaymentLinkLine.objects.bulk_create(built)
+    if _state(locked, built) != before:
+        _record(locked, "payment_link.updated")
     return locked
 
 
@@ -329,6 +369,9 @@ def payment_link_update(*, link: PaymentLink, lines: list[LineSpec], **fields: A
 def payment_link_set_active(*, link: PaymentLink, active: bool) -> PaymentLink:
     """Deactivates (buyers see "no longer available") or reactivates a link."""
     locked = PaymentLink.objects.select_for_update().get(pk=link.pk, portal_id=link.portal_id)
+    if locked.active == active:
+        return locked
     locked.active = active
     locked.save(update_fields=["active", "updated_at"])
+    _record(locked, "payment_link.updated" if active else "payment_link.deactivated")
     return locked

@@ -152,7 +152,8 @@ def test_every_event_reaches_every_endpoint_despite_a_sigkilled_worker(
         portal=portal, url=receiver.url("/healthy"), event_types=["contact.created"]
     )
     wants = {"/slow": 2 * N, "/flaky": 2 * N, "/healthy": N}
-    producer = Celery(broker=worker_env["CELERY_BROKER_URL"])
+    # Not the current app: the other tests' tasks must keep running eagerly in-process.
+    producer = Celery(broker=worker_env["CELERY_BROKER_URL"], set_as_current=False)
     producer.control.purge()
     workers = [Worker(worker_env, f"w{i}", tmp_path) for i in (1, 2)]
     maker = _make_events(worker_env, portal.pk)
