@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 
 from commerce import money
 from commerce.catalog.models import Product
+from commerce.clock import format_day, hub_today
 from commerce.customers.countries import COUNTRIES, DEFAULT_COUNTRY
 from commerce.forms import IdField, MoneyField
 from commerce.portals.models import Portal
@@ -86,6 +87,15 @@ class PaymentLinkForm(forms.Form):
         low, high = data.get("min_quantity"), data.get("max_quantity")
         if low and high and high < low:
             self.add_error("max_quantity", "The maximum must be at least the minimum.")
+        expires_on = data.get("expires_on")
+        if expires_on and expires_on != self.initial.get("expires_on"):
+            today = hub_today(self._zone())
+            if expires_on < today:
+                self.add_error(
+                    "expires_on",
+                    f"That day has passed. Choose {format_day(today)} or a later day, "
+                    "or leave it empty for a link that never expires.",
+                )
         return data
 
     def link_fields(self) -> dict[str, Any]:

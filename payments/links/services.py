@@ -296,6 +296,8 @@ def payment_link_create(
     for name in LINK_FIELDS:
         if name in fields:
             setattr(link, name, fields[name])
+    if link.expires_at is not None and link.expires_at <= hub_now():
+        raise ValidationError("The expiry date has passed: a new link would never work.")
     built = _build_lines(portal, lines, {})
     _check(link, built)
     link.save()

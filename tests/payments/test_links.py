@@ -178,3 +178,73 @@ def test_link_detail_has_uses_and_revenue(portal, sales_rep, uses):
     link = make_link(portal, sales_rep)
     detail = link_detail(portal=portal, pk=link.pk)
     assert (detail.uses, detail.revenue) == (uses, 0)
+
+
+def test_a_link_cannot_be_born_expired(portal, rep_client):
+    product = ProductFactory(portal=portal, name="Setup", unit_price=20000)
+    data = editor_post([{"product": product.pk, "quantity": "1"}], expires_on="2020-01-31")
+
+    response = rep_client.post("/payment-links/new/", data)
+
+    assert response.status_code == 200
+    assert "That day has passed" in text(response)
+    assert not PaymentLink.objects.filter(portal=portal).exists()
+
+
+def test_today_is_still_a_valid_expiry_day(portal, rep_client):
+    from commerce.clock import hub_today
+
+    product = ProductFactory(portal=portal, name="Setup", unit_price=20000)
+    today = hub_today(portal.time_zone).isoformat()
+    data = editor_post([{"product": product.pk, "quantity": "1"}], expires_on=today)
+
+    response = rep_client.post("/payment-links/new/", data)
+
+    assert response.status_code == 302, text(response)[-2000:]
+    assert PaymentLink.objects.get(portal=portal).expires_at is not None
+
+
+def test_the_service_refuses_an_expiry_in_the_past(portal, sales_rep):
+    from datetime import timedelta
+
+    from django.core.exceptions import ValidationError
+
+    from commerce.clock import hub_now
+    from payments.links.services import LineSpec, payment_link_create
+
+    product = ProductFactory(portal=portal, name="Setup", unit_price=20000)
+    with pytest.raises(ValidationError, match="expiry date has passed"):
+        payment_link_create(
+            portal=portal,
+            user=sales_rep,
+            lines=[LineSpec(product_id=product.pk, quantity=1)],
+            name="Late",
+            expires_at=hub_now() - timedelta(minutes=1),
+        )
+    assert not PaymentLink.objects.filter(portal=portal).exists()
+
+
+def test_an_already_expired_link_can_still_be_renamed(portal, sales_rep, rep_client):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    link = make_link(portal, sales_rep)
+    zone = ZoneInfo(portal.time_zone)
+    # It expired at the end of Jan 31, 2020 (the form shows that day).
+    ends = datetime(2020, 2, 1, tzinfo=zone)
+    PaymentLink.objects.filter(pk=link.pk).update(expires_at=ends)
+    lines = [{"line_id": line.pk, "quantity": "1"} for line in link.lines.all()]
+    data = editor_post(
+        lines,
+        **{
+            "lines-INITIAL_FORMS": str(len(lines)),
+            "name": "Renamed offer",
+            "expires_on": "2020-01-31",
+        },
+    )
+
+    response = rep_client.post(f"/payment-links/{link.pk}/edit/", data)
+
+    assert response.status_code == 302, text(response)[-3000:]
+    link.refresh_from_db()
+    assert (link.name, link.expires_at) == ("Renamed offer", ends)
