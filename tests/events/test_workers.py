@@ -14,6 +14,7 @@ event carry one webhook-id.
 from __future__ import annotations
 
 import os
+import pprint
 import random
 import subprocess
 import sys
@@ -140,6 +141,43 @@ def _ok(receiver, path: str) -> int:
     return len({r.json["id"] for r in receiver.at(path) if 200 <= r.status < 300})
 
 
+def _stuck(receiver, wants: dict[str, int], log_dir: Path) -> dict:
+    """What a timed-out run left, for the failure message: the counts, the deliveries
+    not succeeded, events not fanned out, open transactions and the workers' logs."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, state, now() - xact_start, left(query, 120) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND state <> 'idle'"
+        )
+        activity = cursor.fetchall()
+    return {
+        "ok": {p: _ok(receiver, p) for p in wants},
+        "failed_answers": {p: sum(r.status >= 300 for r in receiver.at(p)) for p in wants},
+        "not_fanned_out": list(
+            Event.objects.filter(fanned_out_at__isnull=True).values_list("pk", "type")[:10]
+        ),
+        "deliveries": Delivery.objects.count(),
+        "not_succeeded": list(
+            Delivery.objects.exclude(status="succeeded").values_list(
+                "pk",
+                "event_id",
+                "endpoint_id",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "last_error",
+            )[:10]
+        ),
+        "activity": activity,
+        # What the workers printed after their start-up banner (errors, tracebacks).
+        "logs": {
+            f.name: f.read_text(errors="replace").rpartition("key=celery")[2].strip()[-3000:]
+            for f in sorted(log_dir.glob("*.log"))
+        },
+    }
+
+
 @pytest.mark.django_db(transaction=True)
 def test_every_event_reaches_every_endpoint_despite_a_sigkilled_worker(
     worker_env, portal, receiver, tmp_path
@@ -173,7 +211,8 @@ def test_every_event_reaches_every_endpoint_despite_a_sigkilled_worker(
         while any(_ok(receiver, p) < n for p, n in wants.items()) or (
             Delivery.objects.exclude(status="succeeded").exists()
         ):
-            assert time.monotonic() < deadline, {p: _ok(receiver, p) for p in wants}
+            if time.monotonic() > deadline:
+                pytest.fail(pprint.pformat(_stuck(receiver, wants, tmp_path), width=100))
             producer.send_task("commerce.events.tasks.sweep_events")
             time.sleep(2)
     finally:
