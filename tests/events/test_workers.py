@@ -94,7 +94,7 @@ class Worker:
                 "--without-gossip",
                 "--without-mingle",
                 "-l",
-                "warning",
+                "info",
             ],
             cwd=ROOT,
             env=env,
@@ -141,7 +141,7 @@ def _ok(receiver, path: str) -> int:
     return len({r.json["id"] for r in receiver.at(path) if 200 <= r.status < 300})
 
 
-def _stuck(receiver, wants: dict[str, int], log_dir: Path) -> dict:
+def _stuck(receiver, wants: dict[str, int], log_dir: Path, producer, workers) -> dict:
     """What a timed-out run left, for the failure message: the counts, the deliveries
     not succeeded, events not fanned out, open transactions and the workers' logs."""
     with connection.cursor() as cursor:
@@ -151,7 +151,22 @@ def _stuck(receiver, wants: dict[str, int], log_dir: Path) -> dict:
             " AND state <> 'idle'"
         )
         activity = cursor.fetchall()
+    inspect = producer.control.inspect(timeout=3)
+    with producer.connection_for_write() as conn:
+        client = conn.default_channel.client
+        broker = {"queued": client.llen("celery"), "unacked": client.hlen("unacked")}
     return {
+        "workers_alive": [w.proc.poll() is None for w in workers],
+        "broker": broker,
+        # Per worker: each running task's name, arguments and seconds so far.
+        "active": {
+            name: [
+                (t["name"].rsplit(".", 1)[1], t["args"], round(time.time() - t["time_start"]))
+                for t in tasks
+            ]
+            for name, tasks in (inspect.active() or {}).items()
+        },
+        "reserved": {name: len(tasks) for name, tasks in (inspect.reserved() or {}).items()},
         "ok": {p: _ok(receiver, p) for p in wants},
         "failed_answers": {p: sum(r.status >= 300 for r in receiver.at(p)) for p in wants},
         "not_fanned_out": list(
@@ -180,8 +195,11 @@ def _stuck(receiver, wants: dict[str, int], log_dir: Path) -> dict:
 
 @pytest.mark.django_db(transaction=True)
 def test_every_event_reaches_every_endpoint_despite_a_sigkilled_worker(
-    worker_env, portal, receiver, tmp_path
+    worker_env, portal, receiver, tmp_path, monkeypatch
 ):
+    # Celery prefers CELERY_BROKER_URL from the environment (set under CI) to the broker
+    # an app is given: without this, the sweeps below would go to another Redis database.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     slow = endpoints.endpoint_create(portal=portal, url=receiver.url("/slow", delay=0.01))
     flaky = endpoints.endpoint_create(
         portal=portal, url=receiver.url("/flaky", fail_ratio=0.5, max_failures_per_id=3)
@@ -212,7 +230,9 @@ def test_every_event_reaches_every_endpoint_despite_a_sigkilled_worker(
             Delivery.objects.exclude(status="succeeded").exists()
         ):
             if time.monotonic() > deadline:
-                pytest.fail(pprint.pformat(_stuck(receiver, wants, tmp_path), width=100))
+                pytest.fail(
+                    pprint.pformat(_stuck(receiver, wants, tmp_path, producer, workers), width=100)
+                )
             producer.send_task("commerce.events.tasks.sweep_events")
             time.sleep(2)
     finally:
