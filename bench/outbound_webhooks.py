@@ -1,6 +1,6 @@
 """Outbound webhook delivery against a bare loop POSTing the same signed bodies.
 
-    .venv/bin/python bench/outbound_webhooks.py [--events 5000] [--processes 2] [--rounds 3]
+    .venv/bin/python bench/outbound_webhooks.py [--events 5000] [--processes 2] [--rounds 5]
     .venv/bin/python bench/outbound_webhooks.py --sweeper [--rows 1000000]
 
 The database is a new SQLite file under var/bench/outbound-<id>/, or, when DATABASE_URL
@@ -9,15 +9,19 @@ is set, that database, migrated and used as it is (use an empty one). A local re
 endpoint. Wall-clock time is counted, with the same number of child processes each
 time, from the moment every child has set up Django and is told to go until the last
 one exits:
-- the baseline: each child POSTs its share of the events' bodies, signed per Standard
-  Webhooks (`standardwebhooks`, as the hub signs), over one keep-alive connection,
+- the baseline: each child POSTs its share of the events' bodies (made before the
+  clock starts), signed per Standard Webhooks (`standardwebhooks`, as the hub signs),
+  with the hub's headers, over one keep-alive connection (http.client, as the hub's),
   doing nothing with the answers;
 - the hub: N events are inserted un-fanned (as `event_record` leaves them), then each
-  child loops what the Celery tasks call (`events_fan_out`, then `deliveries_run`:
-  claim with SKIP LOCKED, sign, POST, record every attempt) until nothing is left.
-  Every delivery is checked to have succeeded.
-Three interleaved rounds; the best time of each side counts. The last line is the ratio
-hub / baseline throughput (goal >= 0.7).
+  child, warmed like a worker's process (connected to the database), runs what the
+  Celery tasks `deliver_event` and `deliver_due` run (`deliveries_run`: claim due
+  deliveries with SKIP LOCKED, fan out new events into deliveries leased to itself,
+  sign, POST, record every attempt) until nothing is left. Every delivery is checked
+  to have succeeded.
+Five rounds, each timing both sides back to back on the same events (which goes first
+alternates); the last line is the median of the rounds' hub / baseline throughput
+ratios (goal >= 0.7), the line before it every round's.
 
 `--sweeper` measures the sweeper (`events_sweep`: fan out 1,000 new events, count due
 deliveries) on an empty log and again after adding `--rows` delivered events with their
@@ -137,14 +141,19 @@ def child_baseline(spec: dict) -> None:
     from datetime import UTC, datetime
     from urllib.parse import urlsplit
 
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
     from standardwebhooks import Webhook
 
-    from commerce.events.delivery import event_body
-    from commerce.events.models import Event
+    from commerce.events.delivery import USER_AGENT, EventView, event_body
+    from commerce.events.models import Event, new_message_id
 
     url = urlsplit(spec["url"])
-    events = list(Event.objects.filter(pk__in=spec["items"]).select_related("portal"))
-    bodies = [(f"msg_base_{e.pk}", event_body(e, e.portal.public_id)) for e in events]
+    # The very bytes the hub sends: its body of each event, from the same columns.
+    rows = Event.objects.filter(pk__in=spec["items"]).values_list(
+        "public_id", "type", "created", Cast("data", TextField()), "portal__public_id"
+    )
+    bodies = [(new_message_id(), event_body(EventView(*row[:4]), row[4])) for row in rows]
     print("ready", flush=True)
     sys.stdin.readline()
     webhook = Webhook(spec["secret"])
@@ -160,6 +169,7 @@ def child_baseline(spec: dict) -> None:
                 "webhook-id": message_id,
                 "webhook-timestamp": str(int(stamp.timestamp())),
                 "webhook-signature": webhook.sign(message_id, stamp, body),
+                "User-Agent": USER_AGENT,
             },
         )
         conn.getresponse().read()
@@ -168,15 +178,18 @@ def child_baseline(spec: dict) -> None:
 
 def child_hub(spec: dict) -> None:
     from commerce.events import delivery
-    from commerce.events.models import Event
+    from commerce.events.models import Event, WebhookEndpoint
 
+    # Warmed like a worker's process: connected, the tables' catalog entries cached.
+    delivery.due_deliveries().exists()
+    Event.objects.filter(fanned_out_at__isnull=True, pk=0).exists()
+    WebhookEndpoint.objects.filter(pk=0).exists()
     print("ready", flush=True)
     sys.stdin.readline()
-    while True:
-        delivery.events_fan_out(limit=500)
-        result = delivery.deliveries_run(seconds=3600)
-        if not result.attempts and not Event.objects.filter(fanned_out_at__isnull=True).exists():
-            break
+    # What `deliver_event` and `deliver_due` run: batches of due deliveries topped up
+    # with new events' (fanned out and leased at once), until nothing is left.
+    while delivery.deliveries_run(seconds=3600).attempts:
+        pass
 
 
 def child_main(role: str, share: str) -> None:
@@ -241,9 +254,11 @@ def throughput(args: argparse.Namespace, env: dict[str, str]) -> None:
     try:
         portal = Portal.objects.first() or Portal.objects.create(name="Bench portal")
         endpoint = endpoint_create(portal=portal, url=url, description="bench")
-        base_times, hub_times = [], []
-        # Interleaved rounds share the machine's noise fairly; the best of each counts.
-        for _ in range(args.rounds):
+        base_rates, hub_rates, ratios = [], [], []
+        # Each round times both sides back to back (in turn first), on the same events:
+        # a pair shares the machine's noise of the moment, and the median of the pairs'
+        # ratios is not moved by one unlucky (or lucky) run.
+        for round_ in range(args.rounds):
             Event.objects.all().delete()
             ids = make_events(args.events)
             shares = [
@@ -252,21 +267,31 @@ def throughput(args: argparse.Namespace, env: dict[str, str]) -> None:
                 )
                 for i in range(args.processes)
             ]
-            base_times.append(parallel(env, "baseline", shares))
-            hub_times.append(parallel(env, "hub", [json.dumps({})] * args.processes))
+            sides = [("baseline", shares), ("hub", [json.dumps({})] * args.processes)]
+            seconds = {
+                role: parallel(env, role, role_shares)
+                for role, role_shares in (sides if round_ % 2 == 0 else sides[::-1])
+            }
             done = Delivery.objects.filter(endpoint=endpoint, status="succeeded").count()
             if done != args.events:
                 raise RuntimeError(f"only {done} of {args.events} deliveries succeeded")
-        base_seconds, hub_seconds = min(base_times), min(hub_times)
+            base_rates.append(args.events / seconds["baseline"])
+            hub_rates.append(args.events / seconds["hub"])
+            ratios.append(hub_rates[-1] / base_rates[-1])
+            print(
+                f"round {round_ + 1}: baseline {base_rates[-1]:.0f}/s, hub {hub_rates[-1]:.0f}/s,"
+                f" ratio {ratios[-1]:.2f}",
+                file=sys.stderr,
+            )
     finally:
         receiver.terminate()
         receiver.wait(10)
     database = env["DATABASE_URL"].split(":", 1)[0]
-    base_rate, hub_rate = args.events / base_seconds, args.events / hub_seconds
-    print(f"{args.events} events, {args.processes} processes ({database})")
-    print(f"baseline (sign + POST):            {base_rate:8.0f} deliveries/s")
-    print(f"hub (fan-out, claim, POST, record): {hub_rate:8.0f} deliveries/s")
-    print(f"ratio hub/baseline: {hub_rate / base_rate:.2f} (goal >= 0.7)")
+    print(f"{args.events} events, {args.processes} processes ({database}), {args.rounds} rounds")
+    print(f"baseline (sign + POST):             {statistics.median(base_rates):8.0f} deliveries/s")
+    print(f"hub (fan-out, claim, POST, record): {statistics.median(hub_rates):8.0f} deliveries/s")
+    print(f"round ratios: {' '.join(f'{r:.2f}' for r in ratios)}")
+    print(f"ratio hub/baseline: {statistics.median(ratios):.2f} (median of rounds, goal >= 0.7)")
 
 
 def _seed_delivered(rows: int, portal_id: int, endpoint_id: int) -> None:
@@ -388,7 +413,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--sweeper", action="store_true")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--pending", type=int, default=1000)

@@ -305,7 +305,7 @@ WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", defa
 # A worker's claim on due deliveries lasts this long: one killed mid-delivery leaves
 # them due again afterwards. Above the 15 s timeout plus margin.
 WEBHOOK_DELIVERY_LEASE_SECONDS = max(40, env.int("WEBHOOK_DELIVERY_LEASE_SECONDS", default=120))
-WEBHOOK_DELIVERY_BATCH_SIZE = env.int("WEBHOOK_DELIVERY_BATCH_SIZE", default=25)
+WEBHOOK_DELIVERY_BATCH_SIZE = env.int("WEBHOOK_DELIVERY_BATCH_SIZE", default=100)
 WEBHOOK_DELIVERY_RUN_SECONDS = env.float("WEBHOOK_DELIVERY_RUN_SECONDS", default=60.0)
 WEBHOOK_SWEEP_MAX_TASKS = env.int("WEBHOOK_SWEEP_MAX_TASKS", default=8)
 # Seconds before each attempt; empty: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.

@@ -121,6 +121,12 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
 
 
+def _text(content: bytes) -> str:
+    """An answer's bytes as text the database can store: invalid UTF-8 and NUL bytes
+    (which PostgreSQL refuses in text, failing the whole batch's record) become U+FFFD."""
+    return content.decode("utf-8", "replace").replace("\x00", "\ufffd")
+
+
 @dataclass(frozen=True)
 class Response:
     status_code: int | None
@@ -131,18 +137,36 @@ class Response:
 
 class Poster:
     """POSTs signed bodies, keeping one connection per checked address open for the
-    next delivery to the same place (one batch of a worker)."""
+    next delivery to the same place (a worker's run).
+
+    A URL is resolved and checked before its first POST after `recheck()`, which a
+    worker calls before each batch it claims: the check stays at delivery time, without
+    a DNS lookup per POST, and every connection goes to the address that was checked."""
 
     def __init__(self, timeout: float = TIMEOUT_SECONDS) -> None:
         self.timeout = timeout
         self._connections: dict[tuple[str, str, int, str], http.client.HTTPConnection] = {}
+        self._targets: dict[str, Target | UnsafeURL] = {}
+
+    def recheck(self) -> None:
+        """Forget the checked addresses: the next POST to each URL resolves it again."""
+        self._targets.clear()
+
+    def _target(self, url: str) -> Target | UnsafeURL:
+        target = self._targets.get(url)
+        if target is None:
+            try:
+                target = resolve(url)
+            except UnsafeURL as exc:
+                target = exc
+            self._targets[url] = target
+        return target
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> Response:
         started = time.monotonic()
-        try:
-            target = resolve(url)
-        except UnsafeURL as exc:
-            return Response(None, "", 0, str(exc))
+        target = self._target(url)
+        if isinstance(target, UnsafeURL):
+            return Response(None, "", 0, str(target))
         key = (target.scheme, target.host, target.port, target.address)
         for retry_stale in (True, False):
             conn = self._connections.get(key)
@@ -163,7 +187,7 @@ class Poster:
                 if answer.will_close or not answer.isclosed():
                     self._drop(key)
                 elapsed = time.monotonic() - started
-                text = content[:RESPONSE_KEPT_BYTES].decode("utf-8", "replace")
+                text = _text(content[:RESPONSE_KEPT_BYTES])
                 if elapsed > self.timeout:
                     return Response(
                         answer.status, text, int(elapsed * 1000), "No answer within 15 seconds."
@@ -189,7 +213,7 @@ class Poster:
             message = f"TLS error: {exc.reason or exc}"
         else:
             message = f"{type(exc).__name__}: {exc}"
-        return Response(None, "", elapsed, message[:500])
+        return Response(None, "", elapsed, message.replace("\x00", "\ufffd")[:500])
 
     def _drop(self, key: tuple[str, str, int, str]) -> None:
         conn = self._connections.pop(key, None)

@@ -17,13 +17,14 @@ def _follow_up(result: delivery.RunResult) -> int:
 
 @shared_task(acks_late=True)
 def deliver_event(event_id: int) -> int:
-    """Enqueued when an event commits: fan it out, make the first attempts."""
+    """Enqueued when an event commits: a run that fans it out and makes its first
+    attempts, with whatever else is pending (a burst goes out in batches)."""
     return _follow_up(delivery.event_deliver(event_id=event_id))
 
 
 @shared_task(acks_late=True)
 def deliver_due() -> int:
-    """Delivers due deliveries, batch after batch, for up to a minute."""
+    """Delivers due deliveries and new events, batch after batch, for up to a minute."""
     return _follow_up(delivery.deliveries_run())
 
 
