@@ -9,7 +9,7 @@ PORT ?= 8000
 FAKESTRIPE_PORT ?= 12111
 PYTEST_ARGS ?=
 
-.PHONY: dev test lint format migrations-check install seed clean shell bench demo-clock
+.PHONY: dev test lint format migrations-check install seed clean shell bench demo-clock openapi
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,12 +31,16 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy commerce payments subscriptions quotes invoices reports demo
+	$(VENV)/bin/mypy commerce payments subscriptions quotes invoices reports demo api
 	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Writes docs/openapi.json from the code (a test checks they match).
+openapi: $(STAMP)
+	$(PY) manage.py api_openapi
 
 migrations-check: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run

@@ -87,6 +87,9 @@ INSTALLED_APPS = [
     "invoices",
     "reports",
     "demo",
+    # Public REST API v1 (api/); "ninja" for its bundled Swagger UI files (no CDN).
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -332,6 +335,14 @@ SUBSCRIPTION_STRIPE_REQUESTS_PER_SECOND = env.int(
 # Fee sync's Stripe reads per second, per worker process (payments/fees.py); 0: no budget.
 # A share of Stripe's limit (25/s in test mode, 100/s live) for a background job.
 FEE_SYNC_REQUESTS_PER_SECOND = env.int("FEE_SYNC_REQUESTS_PER_SECOND", default=20)
+
+CELERY_BEAT_SCHEDULE["purge-api-idempotency-records"] = {
+    "task": "api.tasks.purge_idempotency_records",
+    "schedule": 3600.0,
+}
+# Public API: requests per second per API key (api/ratelimit.py), shared through Redis
+# when REDIS_URL is set. 0 turns the limit off.
+API_RATE_LIMIT_PER_SECOND = env.int("API_RATE_LIMIT_PER_SECOND", default=100)
 SUBSCRIPTION_CARD_LINK_MAX_AGE = env.int("SUBSCRIPTION_CARD_LINK_MAX_AGE", default=7 * 24 * 3600)
 # The demo clock (manage.py advance_demo_clock) exists only in development.
 SUBSCRIPTION_DEMO_CLOCK_FILE = env.str(

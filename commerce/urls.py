@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from api import views as api_views
+from api.v1 import urls as api_v1_urls
 from commerce import views
 from commerce.portals import views as portal_views
 from payments.webhooks import views as webhook_views
@@ -31,6 +33,10 @@ urlpatterns = [
     ),
     path("portal/switch/", portal_views.portal_switch, name="portal_switch"),
     path("settings/webhooks/", include("commerce.events.urls")),
+    path("settings/api-keys/", include("api.urls")),
+    path("api/v1/", api_v1_urls()),
+    re_path(r"^api/v1/", api_views.unknown_path),
+    path("api/docs", api_views.docs, name="api_docs"),
     path("settings/", include("commerce.portals.urls")),
     path("products/", include("commerce.catalog.urls")),
     path("contacts/", include("commerce.customers.urls")),

@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "webhooks.view": frozenset({Role.SUPER_ADMIN}),
     # Outbound webhooks: endpoints, their secrets and deliveries (commerce/events/).
     "webhooks.manage": frozenset({Role.SUPER_ADMIN}),
+    # API keys of the public REST API (api/): each acts for the portal with its scopes.
+    "api_keys.manage": frozenset({Role.SUPER_ADMIN}),
 }
 
 

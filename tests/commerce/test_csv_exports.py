@@ -147,7 +147,11 @@ def test_every_export_url_and_command_is_walked():
         if "export" in name and not route.startswith("admin/")
     }
     assert export_urls == {url for _, url, query in UI_EXPORTS if not query}
-    commands = {name for name in get_commands() if name.startswith("export_")}
+    commands = {
+        name
+        for name, app in get_commands().items()
+        if name.startswith("export_") and app != "ninja"  # ninja's is its OpenAPI document
+    }
     assert commands == set(COMMAND_EXPORTS)
 
 

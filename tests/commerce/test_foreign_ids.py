@@ -173,6 +173,32 @@ FOREIGN_OBJECTS.update(
 )
 
 
+# --- The REST API (issue 17) ---
+
+
+def _api_key(portal):
+    from api.services import key_create
+
+    return {"pk": key_create(portal=portal, name="Foreign", scopes=["products:read"]).key.pk}
+
+
+FOREIGN_OBJECTS.update({"api_keys:detail": _api_key, "api_keys:revoke": _api_key})
+_API = "REST API: acts for the bearer key's portal, another portal's id is a 404 (tests/api/)"
+PUBLIC.update(
+    {
+        f"api-v1:{name}": _API
+        for name in (
+            "product_retrieve",
+            "product_update",
+            "product_archive",
+            "product_unarchive",
+            "contact_retrieve",
+            "contact_update",
+        )
+    }
+)
+
+
 def _walk(resolver: URLResolver, namespace: str | None = None) -> Iterator[tuple[str, URLPattern]]:
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "api"
+    label = "api"
+    verbose_name = "Public REST API"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from api.settings_cards import api_keys_card
+        from commerce.portals.settings_cards import register_settings_card
+
+        register_settings_card("api_keys", api_keys_card)

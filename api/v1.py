@@ -1,0 +1,77 @@
+"""The public REST API, version 1: django-ninja, mounted at /api/v1/ (commerce/urls.py).
+
+Additive changes only under /v1/. The OpenAPI document is generated from this module
+(`manage.py api_openapi` writes docs/openapi.json); the interactive docs are /api/docs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern
+from ninja import NinjaAPI
+
+from . import contacts, errors, products
+from .auth import ApiKeyAuth
+
+DESCRIPTION = """\
+Commerce Hub's REST API. Authenticate with an API key made under Settings → API keys:
+`Authorization: Bearer chk_live_…`. A key acts for its portal with exactly its scopes.
+
+Lists are cursor-paginated (`limit`, `starting_after`; `has_more`). Every POST accepts an
+`Idempotency-Key` header. Every error is `{"error": {"type", "code", "message", "param"}}`.
+Money is in integer cents with its `currency`.
+"""
+
+api = NinjaAPI(
+    title="Commerce Hub API",
+    version="1",
+    description=DESCRIPTION,
+    auth=ApiKeyAuth(),
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+    docs_url=None,
+)
+errors.install(api)
+api.add_router("/products", products.router)
+api.add_router("/contacts", contacts.router)
+
+
+def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """ninja answers a wrong method with a plain-text 405: give it the one error shape."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            return response
+        error = errors.ApiError(
+            405,
+            errors.INVALID_REQUEST,
+            "method_not_allowed",
+            f"{request.method} is not allowed here. Allowed: {response.get('Allow', '')}.",
+        )
+        replaced = errors.render(error)
+        replaced["Allow"] = response.get("Allow", "")
+        return replaced
+
+    return wrapped
+
+
+def urls() -> tuple[list[Any], str, str]:
+    """The API's URL patterns, for commerce/urls.py."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            pattern.callback = _json_method_not_allowed(pattern.callback)
+    return patterns, app_name, namespace
+
+
+def openapi_document() -> dict:
+    """The OpenAPI 3.1 document, as served at /api/v1/openapi.json."""
+    return api.get_openapi_schema(path_prefix="/api/v1")
