@@ -32,7 +32,7 @@ class ApiKeyForm(forms.Form):
             self.fields[f"scope_{resource}"] = forms.ChoiceField(
                 label=_label(resource),
                 required=False,
-                choices=[("", "None"), *((access, access.capitalize()) for access in ACCESS)],
+                choices=[("", "No access"), *((access, access.capitalize()) for access in ACCESS)],
             )
 
     def scope_fields(self) -> list[forms.BoundField]:
