@@ -23,12 +23,16 @@ class ListParams(Schema):
 
 
 def page(
-    queryset: QuerySet[M], params: ListParams, render: Callable[[M], dict[str, Any]]
+    queryset: QuerySet[M],
+    params: ListParams,
+    render: Callable[[M], dict[str, Any]],
+    cursor: Callable[[str], int | None] = parse_id,
 ) -> dict[str, Any]:
-    """One page in one query: `limit` objects after the cursor, and whether more follow."""
+    """One page in one query: `limit` objects after the cursor, and whether more follow.
+    `cursor` turns `starting_after` into a row id (objects with public ids look it up)."""
     rows = queryset.order_by("-id")
     if params.starting_after is not None:
-        after = parse_id(params.starting_after)
+        after = cursor(params.starting_after)
         if after is None:
             raise invalid("starting_after must be an object id.", "starting_after")
         rows = rows.filter(id__lt=after)

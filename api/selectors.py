@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
 
 from commerce.portals.access import for_portal, get_for_portal
 from commerce.portals.models import Portal
@@ -19,3 +21,10 @@ def key_list(*, portal: Portal) -> QuerySet[ApiKey]:
 def key_get(*, portal: Portal, pk: int) -> ApiKey:
     """One key of `portal`; another portal's is a 404."""
     return get_for_portal(ApiKey.objects.all(), portal, pk=pk)
+
+
+def active_keys(*, portal: Portal, now: datetime) -> QuerySet[ApiKey]:
+    """The keys that work now (not revoked, not expired), newest first."""
+    return key_list(portal=portal).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked_at__isnull=True
+    )

@@ -14,7 +14,15 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern
 from ninja import NinjaAPI
 
-from . import contacts, errors, products
+from . import (
+    contacts,
+    errors,
+    events,
+    payment_links,
+    payments,
+    products,
+    webhook_endpoints,
+)
 from .auth import ApiKeyAuth
 
 DESCRIPTION = """\
@@ -38,6 +46,10 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/products", products.router)
 api.add_router("/contacts", contacts.router)
+api.add_router("/payment_links", payment_links.router)
+api.add_router("/payments", payments.router)
+api.add_router("/events", events.router)
+api.add_router("/webhook_endpoints", webhook_endpoints.router)
 
 
 def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

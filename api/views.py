@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from commerce.catalog import selectors as product_selectors
 from commerce.clock import hub_now
 from commerce.portals.access import current_portal, portal_view
 from commerce.portals.http import AuthenticatedHttpRequest
@@ -73,6 +75,23 @@ def key_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     key = services.key_revoke(key=selectors.key_get(portal=current_portal(request), pk=pk))
     messages.success(request, f"API key “{key.name}” revoked. Requests with it are refused.")
     return redirect("api_keys:list")
+
+
+@portal_view(PERMISSION)
+def developers(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Settings → Developers: where the API is, this portal's keys, and a first request
+    with one of its real product ids."""
+    portal = current_portal(request)
+    return render(
+        request,
+        "api/developers.html",
+        {
+            "base_url": f"{settings.SITE_URL}/api/v1",
+            "keys": selectors.active_keys(portal=portal, now=hub_now())[:5],
+            "product": product_selectors.product_search(portal=portal).first(),
+            "tab": "developers",
+        },
+    )
 
 
 def docs(request: HttpRequest) -> HttpResponse:

@@ -34,6 +34,7 @@ urlpatterns = [
     path("portal/switch/", portal_views.portal_switch, name="portal_switch"),
     path("settings/webhooks/", include("commerce.events.urls")),
     path("settings/api-keys/", include("api.urls")),
+    path("settings/developers/", api_views.developers, name="developers"),
     path("api/v1/", api_v1_urls()),
     re_path(r"^api/v1/", api_views.unknown_path),
     path("api/docs", api_views.docs, name="api_docs"),

@@ -8,7 +8,8 @@ from django.db.models import Count, QuerySet
 from commerce.portals.access import get_for_portal
 from commerce.portals.models import Portal
 
-from .models import Delivery, DeliveryAttempt, WebhookEndpoint
+from .catalogue import EVENT_TYPES
+from .models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
 
 DELIVERIES_PAGE_SIZE = 25
 
@@ -55,3 +56,17 @@ def delivery_attempts(*, delivery: Delivery) -> QuerySet[DeliveryAttempt]:
 def endpoint_pending_count(*, endpoint: WebhookEndpoint) -> int:
     """Deliveries still to go (read through the partial index on pending rows)."""
     return Delivery.objects.filter(endpoint=endpoint, status=Delivery.Status.PENDING).count()
+
+
+def event_list(*, portal: Portal, type: str = "") -> QuerySet[Event]:
+    """The portal's events a receiver could be sent (no internal ones), newest first."""
+    internal = [t.name for t in EVENT_TYPES if t.internal]
+    events = Event.objects.filter(portal=portal).exclude(type__in=internal)
+    if type:
+        events = events.filter(type=type)
+    return events.order_by("-id")
+
+
+def event_get(*, portal: Portal, public_id: str) -> Event:
+    """One event of the portal by its public id (`evt_…`); another portal's is a 404."""
+    return get_for_portal(event_list(portal=portal), portal, public_id=public_id)

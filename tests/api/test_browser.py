@@ -52,3 +52,14 @@ def test_the_api_docs_render_under_the_content_security_policy(page, live_server
     page.goto(f"{live_server.url}/api/docs")
     page.wait_for_selector("text=Commerce Hub API")
     assert page.get_by_text("/api/v1/products", exact=True).first.is_visible()
+
+
+def test_the_developers_page_shows_a_curl_that_works(page, live_server, super_admin, portal):
+    product = ProductFactory(portal=portal, name="Onboarding package")
+    _sign_in(page, live_server, super_admin)
+    page.goto(f"{live_server.url}/settings/")
+    page.get_by_role("link", name="Developers").click()
+    curl = page.inner_text("#api-curl")
+    assert f"/api/v1/products/{product.pk}" in curl
+    page.get_by_role("link", name="Event catalogue").click()
+    page.wait_for_url(f"{live_server.url}/settings/webhooks/docs/")

@@ -194,6 +194,17 @@ PUBLIC.update(
             "product_unarchive",
             "contact_retrieve",
             "contact_update",
+            "payment_link_retrieve",
+            "payment_link_update",
+            "payment_link_deactivate",
+            "payment_link_reactivate",
+            "payment_retrieve",
+            "payment_refund",
+            "event_retrieve",
+            "endpoint_retrieve",
+            "endpoint_update",
+            "endpoint_roll_secret",
+            "endpoint_delete",
         )
     }
 )
