@@ -10,6 +10,7 @@ into this shape here, so no response ever carries a traceback or pydantic's inte
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -92,6 +93,15 @@ class ApiError(Exception):
 
 def invalid(message: str, param: str | None = None, code: str = "parameter_invalid") -> ApiError:
     return ApiError(400, INVALID_REQUEST, code, message, param)
+
+
+def refuse_nulls(given: dict[str, Any], *, nullable: Iterable[str] = ()) -> None:
+    """A 400 on the first field of an update set to null that cannot be (JSON null is
+    how a client clears a field, so only the clearable ones may be null)."""
+    allowed = set(nullable)
+    for name, value in given.items():
+        if value is None and name not in allowed:
+            raise invalid(f"{name} cannot be null.", name)
 
 
 def not_found(resource: str, object_id: str) -> ApiError:

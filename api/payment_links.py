@@ -33,6 +33,7 @@ from .errors import (
     POST_ERROR_RESPONSES,
     invalid,
     not_found,
+    refuse_nulls,
 )
 from .idempotency import idempotent
 from .pagination import ListParams, page
@@ -239,9 +240,7 @@ def payment_link_create(request: HttpRequest, payload: PaymentLinkCreate) -> Htt
     def run() -> tuple[int, dict[str, Any]]:
         given = payload.model_dump(exclude_unset=True)
         given.pop("lines")
-        for name, value in given.items():
-            if value is None and name not in _NULLABLE:
-                raise invalid(f"{name} cannot be null.", name)
+        refuse_nulls(given, nullable=_NULLABLE)
         fields = _checked({**_DEFAULTS, **given}, changed_expiry=True)
         specs = _specs(request, payload.lines)
         link = _saved(
@@ -278,12 +277,8 @@ def payment_link_update(
     def run() -> tuple[int, dict[str, Any]]:
         link = _get(request, link_id)
         given = payload.model_dump(exclude_unset=True)
-        lines = given.pop("lines", None)
-        for name, value in given.items():
-            if value is None and name not in _NULLABLE:
-                raise invalid(f"{name} cannot be null.", name)
-        if "lines" in payload.model_fields_set and lines is None:
-            raise invalid("lines cannot be null.", "lines")
+        refuse_nulls(given, nullable=_NULLABLE)
+        given.pop("lines", None)  # read from the payload below
         current = {name: getattr(link, name) for name in ("name", *_DEFAULTS)}
         fields = _checked(
             {**current, **given},

@@ -21,6 +21,7 @@ from .errors import (
     POST_ERROR_RESPONSES,
     invalid,
     not_found,
+    refuse_nulls,
 )
 from .idempotency import idempotent
 from .pagination import ListParams, page
@@ -163,9 +164,7 @@ def product_update(request: HttpRequest, product_id: str, payload: ProductUpdate
         product = _get(request, product_id)
         current = {name: getattr(product, name) for name in ProductUpdate.model_fields}
         given = payload.model_dump(exclude_unset=True)
-        for name in ("name", "unit_price", "sku", "description", "billing_frequency"):
-            if name in given and given[name] is None:
-                raise invalid(f"{name} cannot be null.", name)
+        refuse_nulls(given, nullable=("unit_cost", "term_periods"))
         fields = _checked({**current, **given}, request=request, product=product)
         return 200, _out(services.product_update(product=product, **fields))
 
