@@ -1,12 +1,16 @@
 """`Idempotency-Key` on POST: the first response is kept for 24 hours per API key and key.
 
 The same key with the same body replays that response (status and body) and runs nothing;
-with another body it is a 409. The record is inserted *before* the request runs, inside
-the request's transaction: a second request with the same key waits on the unique
-constraint until the first commits, then replays it (or, on a database that does not
-wait, is told the first is still in progress). Errors raised before the request runs (no
-key, a missing scope, a body that does not fit the schema) are not recorded, so a fixed
-retry with the same key works; an unexpected failure rolls the record back with the rest.
+with another body it is a 409. The record is inserted and committed *before* the request
+runs, so a second request with the same key meanwhile is told the first is in progress
+(409), as Stripe does. The work and the stored response commit together, so a request
+either happened with its answer kept or did not happen. A request that needs Stripe
+(a refund) runs outside that transaction (`atomic=False`), so no row stays locked while
+Stripe answers; its Stripe idempotency key is derived from this key, so a retry after a
+lost answer is the same refund. A record left in progress by a process that died is
+taken over after `LOST_AFTER`. Errors raised before the request runs (no key, a missing
+scope, a body that does not fit the schema) are not recorded, so a fixed retry with the
+same key works; an unexpected failure forgets the record.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +33,7 @@ from .errors import IDEMPOTENCY, ApiError, from_django_validation, invalid
 from .models import IdempotencyRecord
 
 KEEP_FOR = timedelta(hours=24)
+LOST_AFTER = timedelta(minutes=5)
 MAX_KEY_LENGTH = 255
 HEADER = "Idempotency-Key"
 
@@ -46,7 +52,7 @@ def _request_hash(request: HttpRequest) -> str:
 
 
 def _claim(*, key_id: int, key: str, request_hash: str) -> IdempotencyRecord | None:
-    """Inserts the record (None: this request runs) or returns the one already there."""
+    """Inserts and commits the record (None: this request runs) or returns the one there."""
     now = hub_now()
     for _ in range(2):
         try:
@@ -59,9 +65,14 @@ def _claim(*, key_id: int, key: str, request_hash: str) -> IdempotencyRecord | N
             existing = IdempotencyRecord.objects.filter(api_key_id=key_id, key=key).first()
             if existing is None:  # removed in between: try once more
                 continue
-            if existing.created_at > now - KEEP_FOR:
+            lost = existing.status_code is None and existing.created_at <= now - LOST_AFTER
+            if existing.created_at > now - KEEP_FOR and not lost:
                 return existing
-            existing.delete()  # older than 24 hours: the key is free again
+            # Older than 24 hours, or never answered: the key is free again. Only one
+            # of several requests doing this at once deletes it and inserts its own.
+            IdempotencyRecord.objects.filter(
+                pk=existing.pk, created_at=existing.created_at
+            ).delete()
     raise ApiError(
         409, IDEMPOTENCY, "idempotency_key_in_use", "A request with this key is in progress."
     )
@@ -95,8 +106,11 @@ def _run(run: Callable[[], Result]) -> Result:
         return error.status, error.body()
 
 
-def idempotent(request: HttpRequest, run: Callable[[], Result]) -> HttpResponse:
-    """Runs `run` (a POST's work: status and body) at most once per Idempotency-Key."""
+def idempotent(
+    request: HttpRequest, run: Callable[[], Result], *, atomic: bool = True
+) -> HttpResponse:
+    """Runs `run` (a POST's work: status and body) at most once per Idempotency-Key;
+    in one transaction with its stored answer unless `atomic` is False (see above)."""
     key = request.headers.get(HEADER)
     if key is None:
         status, body = _run(run)
@@ -104,15 +118,19 @@ def idempotent(request: HttpRequest, run: Callable[[], Result]) -> HttpResponse:
     if not key.strip() or len(key) > MAX_KEY_LENGTH:
         raise invalid(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.", HEADER)
     request_hash = _request_hash(request)
-    with transaction.atomic():
-        existing = _claim(key_id=api_key(request).id, key=key, request_hash=request_hash)
-        if existing is not None:
-            return _replay(existing, request_hash)
-        status, body = _run(run)
-        response = JsonResponse(body, status=status)
-        IdempotencyRecord.objects.filter(api_key_id=api_key(request).id, key=key).update(
-            status_code=status, body=response.content.decode()
-        )
+    key_id = api_key(request).id
+    existing = _claim(key_id=key_id, key=key, request_hash=request_hash)
+    if existing is not None:
+        return _replay(existing, request_hash)
+    record = IdempotencyRecord.objects.filter(api_key_id=key_id, key=key, status_code=None)
+    try:
+        with transaction.atomic() if atomic else nullcontext():
+            status, body = _run(run)
+            response = JsonResponse(body, status=status)
+            record.update(status_code=status, body=response.content.decode())
+    except BaseException:
+        record.delete()
+        raise
     return response
 
 

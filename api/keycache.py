@@ -34,6 +34,13 @@ class VerifiedKey:
     revoked: bool
     verified_at: float
     last_touched: datetime | None = field(default=None)
+    name: str = ""
+    prefix: str = ""
+
+    @property
+    def label(self) -> str:
+        """How timelines name the key: API key “Website” (chk_live_AbC…)."""
+        return f"API key “{self.name}” ({self.prefix}…)"
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
@@ -63,6 +70,8 @@ def lookup(digest: str) -> VerifiedKey | None:
             revoked=row.revoked_at is not None,
             verified_at=now,
             last_touched=cached.last_touched if cached else row.last_used_at,
+            name=row.name,
+            prefix=row.prefix,
         )
         with _lock:
             _keys[digest] = verified

@@ -185,4 +185,4 @@ def payment_refund(request: HttpRequest, payment_id: str, payload: RefundIn) -> 
             raise invalid(str(exc), None, code="refund_refused") from None
         return 200, _out(_get(request, payment_id))
 
-    return idempotent(request, run)
+    return idempotent(request, run, atomic=False)

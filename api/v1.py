@@ -14,6 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern
 from ninja import NinjaAPI
 
+from commerce.actors import acting_via
+
 from . import (
     contacts,
     errors,
@@ -24,6 +26,7 @@ from . import (
     webhook_endpoints,
 )
 from .auth import ApiKeyAuth
+from .keycache import VerifiedKey
 
 DESCRIPTION = """\
 Commerce Hub's REST API. Authenticate with an API key made under Settings → API keys:
@@ -52,12 +55,20 @@ api.add_router("/events", events.router)
 api.add_router("/webhook_endpoints", webhook_endpoints.router)
 
 
-def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """ninja answers a wrong method with a plain-text 405: give it the one error shape."""
+def _label(request: HttpRequest) -> str:
+    key = getattr(request, "auth", None)
+    return key.label if isinstance(key, VerifiedKey) else ""
+
+
+def _api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Every API view: what it writes on a timeline names the request's key
+    (commerce.actors), and a wrong method gets the one error shape (ninja answers it
+    with a plain-text 405)."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
+        with acting_via(lambda: _label(request)):
+            response = view(request, *args, **kwargs)
         if response.status_code != 405 or response.get("Content-Type", "").startswith(
             "application/json"
         ):
@@ -80,7 +91,7 @@ def urls() -> tuple[list[Any], str, str]:
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
         if isinstance(pattern, URLPattern):
-            pattern.callback = _json_method_not_allowed(pattern.callback)
+            pattern.callback = _api_view(pattern.callback)
     return patterns, app_name, namespace
 
 

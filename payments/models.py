@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from commerce.actors import VIA_MAX_LENGTH, current_via
 from commerce.clock import ClockDateTimeField
 from commerce.documents.models import LineSnapshot
 from commerce.models import PortalQuerySet
@@ -415,6 +416,8 @@ class Refund(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What asked for it when it was not a signed-in user (an API key), from commerce.actors.
+    via = models.CharField(max_length=VIA_MAX_LENGTH, blank=True, default=current_via)
     created_at = ClockDateTimeField(auto_now_add=True)
     updated_at = ClockDateTimeField(auto_now=True)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from commerce.actors import VIA_MAX_LENGTH, current_via
 from commerce.catalog.models import BillingFrequency, price_unit, schedule_phrase
 from commerce.documents.models import LineSnapshot
 from commerce.models import PortalOwned
@@ -235,6 +236,8 @@ class SubscriptionEvent(PortalOwned):
     actor = models.ForeignKey(
         "portals.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What acted when it was not a signed-in user (an API key), from commerce.actors.
+    via = models.CharField(max_length=VIA_MAX_LENGTH, blank=True, default=current_via)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -13,6 +13,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 
+from commerce.actors import VIA_MAX_LENGTH, current_via
 from commerce.catalog.models import BillingFrequency, schedule_phrase
 from commerce.clock import ClockDateTimeField
 from commerce.models import PortalOwned
@@ -118,6 +119,8 @@ class TimelineEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What acted when it was not a signed-in user (an API key), from commerce.actors.
+    via = models.CharField(max_length=VIA_MAX_LENGTH, blank=True, default=current_via)
     created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:

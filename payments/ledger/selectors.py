@@ -180,6 +180,8 @@ def _refund_entry(refund: Refund, currency: str) -> TimelineEntry:
         if refund.made_in_stripe
         else f"by {refund.created_by.display_name}"
         if refund.created_by
+        else f"by {refund.via}"
+        if refund.via
         else "from the hub"
     )
     parts = [who]

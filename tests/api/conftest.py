@@ -19,9 +19,9 @@ def _fresh_api_state():
 
 @pytest.fixture
 def make_key(portal, super_admin):
-    def make(scopes=SCOPES, *, portal=portal, **kwargs):
+    def make(scopes=SCOPES, *, portal=portal, name="Test key", **kwargs):
         return services.key_create(
-            portal=portal, name="Test key", scopes=list(scopes), created_by=super_admin, **kwargs
+            portal=portal, name=name, scopes=list(scopes), created_by=super_admin, **kwargs
         )
 
     return make

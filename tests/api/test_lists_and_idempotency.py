@@ -142,3 +142,40 @@ def test_no_error_leaks_internals(api):
         assert response.status_code in {400, 404, 405}, response.content
         error = assert_error(response, response.status_code, "invalid_request_error")
         assert "pydantic" not in error["message"] and "Traceback" not in error["message"]
+
+
+def test_a_request_never_answered_is_taken_over_after_a_while(api):
+    # A process that died mid-request leaves its record in progress; a retry after
+    # LOST_AFTER runs (the work rolled back with the process: nothing was made).
+    from api.idempotency import LOST_AFTER
+    from api.models import ApiKey
+
+    body = {"name": "A", "unit_price": 1}
+    IdempotencyRecord.objects.create(
+        api_key=ApiKey.objects.get(),
+        key="lost",
+        request_hash="x",
+        created_at=hub_now() - LOST_AFTER,
+    )
+    response = api.post("/products", body, headers={"Idempotency-Key": "lost"})
+    assert response.status_code == 200, response.content
+    assert list(Product.objects.values_list("name", flat=True)) == ["A"]
+    again = api.post("/products", body, headers={"Idempotency-Key": "lost"})
+    assert again.content == response.content and Product.objects.count() == 1
+
+
+def test_an_unexpected_failure_forgets_the_key_and_keeps_nothing(api, monkeypatch):
+    from commerce.catalog import services
+
+    def broken(**kwargs):
+        raise RuntimeError("injected fault")
+
+    monkeypatch.setattr(services, "product_create", broken)
+    api.client.raise_request_exception = False
+    headers = {"Idempotency-Key": "fault"}
+    failed = api.post("/products", {"name": "A", "unit_price": 1}, headers=headers)
+    assert failed.status_code == 500
+    assert not IdempotencyRecord.objects.exists() and not Product.objects.exists()
+    monkeypatch.undo()
+    retried = api.post("/products", {"name": "A", "unit_price": 1}, headers=headers)
+    assert retried.status_code == 200 and Product.objects.count() == 1

@@ -1,0 +1,35 @@
+"""Every write through the API names its key on the object's timeline."""
+
+import uuid
+
+import pytest
+
+from payments.models import Refund
+from tests.payments.support import fakestripe_account, paid_payment
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_refund_through_the_api_names_the_key_on_the_payment_page(
+    client, make_key, api_for, stripe_hub, portal, admin_client_
+):
+    key = make_key(name="Back office")
+    paid = paid_payment(stripe_hub, fakestripe_account(stripe_hub, portal), amount=5_000)
+    response = api_for(key.secret).post(f"/payments/{paid.pk}/refund", {"amount": 1_000})
+    assert response.status_code == 200, response.content
+
+    refund = Refund.objects.get(payment=paid)
+    assert refund.created_by is None
+    assert refund.via == f"API key “Back office” ({key.key.prefix}…)"
+    page = admin_client_.get(f"/payments/{paid.pk}/").content.decode()
+    assert "by API key “Back office”" in page
+
+
+def test_a_refund_from_the_page_names_no_key(stripe_hub, portal, super_admin):
+    from payments.ledger import refunds
+
+    paid = paid_payment(stripe_hub, fakestripe_account(stripe_hub, portal), amount=5_000)
+    refunds.payment_refund(
+        payment=paid, amount=500, reason="", note="", user=super_admin, attempt=str(uuid.uuid4())
+    )
+    assert Refund.objects.get(payment=paid).via == ""
