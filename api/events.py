@@ -28,7 +28,7 @@ class EventData(Schema):
 class EventOut(Schema):
     id: str = Field(description="evt_…, the webhook-id of its deliveries too.")
     type: str
-    created: int = Field(description="Unix seconds, as in webhook deliveries.")
+    created: str = Field(description="ISO 8601 in UTC, as in webhook deliveries.")
     portal: str
     data: EventData
 

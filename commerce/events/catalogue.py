@@ -33,7 +33,7 @@ class EventType:
         return {
             "id": "evt_3qD8m1ZkT0cJp5Wq8vN2aYxL",
             "type": self.name,
-            "created": 1785600000,
+            "created": "2026-08-01T16:00:00+00:00",
             "portal": "6f1c2a7e-52c4-4d5e-9d1b-0b8f3f0c9a11",
             "data": {"object": self.sample_object},
         }
@@ -494,8 +494,9 @@ def markdown() -> str:
         "",
         "Generated from `commerce/events/catalogue.py` "
         "(`python -m commerce.events.catalogue > docs/events.md`); a test keeps them equal.",
-        "Every webhook body is `{id, type, created, portal, data: {object}}`; amounts are",
-        "integer cents beside a `currency`.",
+        "Every webhook body is `{id, type, created, portal, data: {object}}`; `created` and",
+        "every time in an object are ISO 8601 in UTC; amounts are integer cents beside a",
+        "`currency`.",
         "",
         "| Type | Object | When it fires |",
         "|---|---|---|",

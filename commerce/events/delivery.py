@@ -101,7 +101,7 @@ def event_body(event: Event | EventView, portal_public_id: Any) -> bytes:
         data = json.dumps(event.data, separators=(",", ":"), ensure_ascii=False)
     return (
         f'{{"id":{_json_str(event.public_id)},"type":{_json_str(event.type)},'
-        f'"created":{int(event.created.timestamp())},'
+        f'"created":"{event.created.astimezone(UTC).isoformat()}",'
         f'"portal":{_json_str(str(portal_public_id))},"data":{{"object":{data}}}}}'
     ).encode()
 

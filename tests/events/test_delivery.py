@@ -50,7 +50,7 @@ def test_a_delivery_is_signed_per_the_spec_with_the_documented_body(portal, rece
     assert r.json == {
         "id": event.public_id,
         "type": "contact.created",
-        "created": int(event.created.timestamp()),
+        "created": event.created.astimezone(dt.UTC).isoformat(),
         "portal": str(portal.public_id),
         "data": {"object": event.data},
     }
