@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -163,17 +164,25 @@ def _param(loc: tuple[Any, ...] | list[Any]) -> str | None:
     return parts[0] + "".join(f"[{p}]" for p in parts[1:])
 
 
+def _ctx_text(value: Any) -> Any:
+    """A bound in pydantic's error context as a person writes it: Decimal("100") → 100."""
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return value if isinstance(value, str | int | float) else str(value)
+
+
 def from_pydantic(errors: list[dict[str, Any]]) -> ApiError:
     """The first error of a request that does not fit its schema, in words for people."""
     first = errors[0] if errors else {}
     param = _param(first.get("loc", ()))
     kind = first.get("type", "")
-    ctx = {k: v for k, v in (first.get("ctx") or {}).items() if isinstance(v, str | int)}
+    ctx = {k: _ctx_text(v) for k, v in (first.get("ctx") or {}).items()}
     template = _PYDANTIC_MESSAGES.get(kind)
-    if template is None:
-        message = f"Invalid value for {param}." if param else "The request is not valid."
-    else:
-        message = template.format(param=param or "body", **ctx)
+    generic = f"Invalid value for {param}." if param else "The request is not valid."
+    try:
+        message = generic if template is None else template.format(param=param or "body", **ctx)
+    except (KeyError, IndexError):  # a bound of a type the template does not expect
+        message = generic
     if first.get("msg", "").startswith("Value error, "):  # our own validators' words
         message = first["msg"].removeprefix("Value error, ")
     return invalid(

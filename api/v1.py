@@ -20,9 +20,11 @@ from . import (
     contacts,
     errors,
     events,
+    invoices,
     payment_links,
     payments,
     products,
+    quotes,
     webhook_endpoints,
 )
 from .auth import ApiKeyAuth
@@ -50,6 +52,8 @@ errors.install(api)
 api.add_router("/products", products.router)
 api.add_router("/contacts", contacts.router)
 api.add_router("/payment_links", payment_links.router)
+api.add_router("/quotes", quotes.router)
+api.add_router("/invoices", invoices.router)
 api.add_router("/payments", payments.router)
 api.add_router("/events", events.router)
 api.add_router("/webhook_endpoints", webhook_endpoints.router)
