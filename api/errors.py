@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.request import RawPostDataException
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -213,6 +214,17 @@ def install(api: NinjaAPI) -> None:
                 AUTHENTICATION,
                 "missing_api_key",
                 "No valid API key provided. Send 'Authorization: Bearer chk_live_…'.",
+            )
+        )
+
+    @api.exception_handler(RawPostDataException)
+    def _form_body(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
+        # A multipart body was already read as a form (commerce.middleware's NUL check),
+        # so it cannot be read again as JSON: every body of this API is JSON.
+        return render(
+            invalid(
+                "Send the request body as JSON, with Content-Type: application/json.",
+                code="unsupported_content_type",
             )
         )
 

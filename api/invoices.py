@@ -317,14 +317,18 @@ def invoice_finalize(request: HttpRequest, invoice_id: str) -> HttpResponse:
     openapi_extra=IDEMPOTENCY_HEADER,
     summary="Send an invoice",
 )
-def invoice_send(request: HttpRequest, invoice_id: str, payload: SendIn) -> HttpResponse:
+def invoice_send(
+    request: HttpRequest, invoice_id: str, payload: SendIn | None = None
+) -> HttpResponse:
     """E-mails a finalized invoice to its contact with its PDF and the link to its page;
     sending again is a resend."""
     return _act(
         request,
         invoice_id,
         "send",
-        lambda invoice: emails.invoice_send(invoice=invoice, actor=None, message=payload.message),
+        lambda invoice: emails.invoice_send(
+            invoice=invoice, actor=None, message=payload.message if payload else ""
+        ),
     )
 
 
@@ -334,13 +338,17 @@ def invoice_send(request: HttpRequest, invoice_id: str, payload: SendIn) -> Http
     openapi_extra=IDEMPOTENCY_HEADER,
     summary="Void an invoice",
 )
-def invoice_void(request: HttpRequest, invoice_id: str, payload: ReasonIn) -> HttpResponse:
+def invoice_void(
+    request: HttpRequest, invoice_id: str, payload: ReasonIn | None = None
+) -> HttpResponse:
     """An open, past due or uncollectible invoice without payments → void."""
     return _act(
         request,
         invoice_id,
         "void",
-        lambda invoice: services.invoice_void(invoice=invoice, actor=None, reason=payload.reason),
+        lambda invoice: services.invoice_void(
+            invoice=invoice, actor=None, reason=payload.reason if payload else ""
+        ),
     )
 
 
@@ -351,7 +359,7 @@ def invoice_void(request: HttpRequest, invoice_id: str, payload: ReasonIn) -> Ht
     summary="Mark an invoice uncollectible",
 )
 def invoice_mark_uncollectible(
-    request: HttpRequest, invoice_id: str, payload: ReasonIn
+    request: HttpRequest, invoice_id: str, payload: ReasonIn | None = None
 ) -> HttpResponse:
     """An open, partially paid or past due invoice → uncollectible: reminders stop."""
     return _act(
@@ -359,7 +367,7 @@ def invoice_mark_uncollectible(
         invoice_id,
         "mark_uncollectible",
         lambda invoice: services.invoice_mark_uncollectible(
-            invoice=invoice, actor=None, reason=payload.reason
+            invoice=invoice, actor=None, reason=payload.reason if payload else ""
         ),
     )
 

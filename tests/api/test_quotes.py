@@ -28,7 +28,11 @@ def contact(portal):
 @pytest.fixture
 def product(portal):
     return ProductFactory(
-        portal=portal, name="Growth plan", sku="GROW", unit_price=14_900, billing_frequency="monthly"
+        portal=portal,
+        name="Growth plan",
+        sku="GROW",
+        unit_price=14_900,
+        billing_frequency="monthly",
     )
 
 
@@ -218,7 +222,10 @@ def test_a_list_costs_the_same_queries_whatever_its_size(
         ({"title": "Q", "lines": [_custom(discount_percent=101)]}, "lines[0][discount_percent]"),
         ({"title": "Q", "lines": [_custom(tax_rate=-1)]}, "lines[0][tax_rate]"),
         ({"title": "Q", "lines": [_custom(term_periods=3)]}, "lines[0][term_periods]"),
-        ({"title": "Q", "lines": [_custom(billing_frequency="daily")]}, "lines[0][billing_frequency]"),
+        (
+            {"title": "Q", "lines": [_custom(billing_frequency="daily")]},
+            "lines[0][billing_frequency]",
+        ),
         ({"title": "Q", "lines": [_custom(colour="red")]}, "lines[0][colour]"),
         ({"title": "Q", "contact": "999999"}, "contact"),
         ({"title": "Q", "expires_on": "soon"}, "expires_on"),
