@@ -371,3 +371,13 @@ def test_a_replayed_create_makes_one_quote(api, product):
     other = api.post("/quotes", {**body, "title": "Twice"}, headers=headers)
     assert_error(other, 409, "idempotency_error")
     assert Quote.objects.count() == 1
+
+
+def test_a_decimal_bound_is_in_the_message(api):
+    error = assert_error(
+        api.post("/quotes", {"title": "Q", "lines": [_custom(discount_percent=150)]}),
+        400,
+        "invalid_request_error",
+        "lines[0][discount_percent]",
+    )
+    assert error["message"] == "Invalid lines[0][discount_percent]: must be at most 100."

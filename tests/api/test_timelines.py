@@ -4,7 +4,10 @@ import uuid
 
 import pytest
 
+from invoices.models import InvoiceEvent
 from payments.models import Refund
+from quotes.models import QuoteEvent
+from tests.factories import InvoiceFactory, QuoteFactory
 from tests.payments.support import fakestripe_account, paid_payment
 
 pytestmark = pytest.mark.django_db
@@ -33,3 +36,29 @@ def test_a_refund_from_the_page_names_no_key(stripe_hub, portal, super_admin):
         payment=paid, amount=500, reason="", note="", user=super_admin, attempt=str(uuid.uuid4())
     )
     assert Refund.objects.get(payment=paid).via == ""
+
+
+def test_publishing_a_quote_through_the_api_names_the_key_on_the_quote_page(
+    make_key, api_for, portal, admin_client_
+):
+    key = make_key(name="CRM sync")
+    quote = QuoteFactory(portal=portal)
+    assert api_for(key.secret).post(f"/quotes/{quote.pk}/publish").status_code == 200
+
+    entry = QuoteEvent.objects.get(quote=quote, kind=QuoteEvent.Kind.PUBLISHED)
+    assert entry.actor is None and entry.via == f"API key “CRM sync” ({key.key.prefix}…)"
+    page = admin_client_.get(f"/quotes/{quote.pk}/").content.decode()
+    assert f"API key “CRM sync” ({key.key.prefix}…)" in page
+
+
+def test_an_invoice_finalized_through_the_api_names_the_key_on_the_invoice_page(
+    make_key, api_for, portal, admin_client_
+):
+    key = make_key(name="Back office")
+    invoice = InvoiceFactory(portal=portal)
+    assert api_for(key.secret).post(f"/invoices/{invoice.pk}/finalize").status_code == 200
+
+    entry = InvoiceEvent.objects.get(invoice=invoice, kind=InvoiceEvent.Kind.FINALIZED)
+    assert entry.actor is None and entry.via == f"API key “Back office” ({key.key.prefix}…)"
+    page = admin_client_.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert f"API key “Back office” ({key.key.prefix}…)" in page
