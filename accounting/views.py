@@ -107,5 +107,5 @@ def accounting_settings(request: HttpRequest) -> HttpResponse:
                 form.add_error(field, message)
         else:
             messages.success(request, "Accounting settings saved.")
-            return redirect("accounting:settings")
+            return redirect("accounting_settings:edit")
     return render(request, "accounting/settings.html", {"form": form})

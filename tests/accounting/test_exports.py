@@ -4,6 +4,7 @@ hand-computed amounts, leave out what they should, and split at the vendors' lim
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from decimal import Decimal
 
@@ -71,7 +72,7 @@ def test_quickbooks_invoices_hold_every_line_and_discount_to_the_cent(portal):
 
 
 def test_xero_invoices_follow_the_template_to_the_cent(portal):
-    a, b = books(portal)
+    a, _ = books(portal)
     download = _build(exports.XERO_INVOICES, portal)
     text = download.body.decode()
     assert text.splitlines()[0].split(",") == exports.XERO_INVOICE_COLUMNS
@@ -93,7 +94,9 @@ def test_xero_invoices_follow_the_template_to_the_cent(portal):
     assert {r["Currency"] for r in rows} == {"USD"}
     total = sum(Decimal(r["*Quantity"]) * Decimal(r["*UnitAmount"]) for r in first)
     assert total == Decimal("444.99")
-    assert sum(Decimal(r["*Quantity"]) * Decimal(r["*UnitAmount"]) for r in rows) == Decimal("1444.99")
+    assert sum(Decimal(r["*Quantity"]) * Decimal(r["*UnitAmount"]) for r in rows) == Decimal(
+        "1444.99"
+    )
 
 
 def test_payments_received_match_the_recorded_payments(portal):
@@ -178,9 +181,7 @@ def _pay_all(portal):
     )
 
 
-def test_the_export_runs_the_same_queries_whatever_the_number_of_invoices(
-    billing_client, portal
-):
+def test_the_export_runs_the_same_queries_whatever_the_number_of_invoices(billing_client, portal):
     bulk_invoices(portal, 3)
     _pay_all(portal)
     urls = ("xero-invoices", "quickbooks-invoices", "quickbooks-payments")
@@ -204,7 +205,10 @@ def test_the_export_runs_the_same_queries_whatever_the_number_of_invoices(
 def test_the_command_writes_one_csv_to_stdout_and_a_zip_past_the_limit(portal, tmp_path, capsys):
     bulk_invoices(portal, 501)
     out, err = io.StringIO(), io.StringIO()
-    with pytest.raises(CommandError, match="501 invoices make 2 files of at most 500: give --output FILE.zip"):
+    with pytest.raises(
+        CommandError,
+        match=re.escape("501 invoices make 2 files of at most 500: give --output FILE.zip"),
+    ):
         call_command("export_xero_invoices", portal=str(portal.pk), stdout=out, stderr=err)
     target = tmp_path / "xero.zip"
     call_command(
@@ -218,9 +222,11 @@ def test_the_command_writes_one_csv_to_stdout_and_a_zip_past_the_limit(portal, t
 
 
 def test_the_commands_refuse_bad_dates_clearly(portal):
-    with pytest.raises(CommandError, match="“2026-13-01” is not a date: use YYYY-MM-DD."):
+    with pytest.raises(
+        CommandError, match=re.escape("“2026-13-01” is not a date: use YYYY-MM-DD.")
+    ):
         call_command("export_quickbooks_invoices", portal=str(portal.pk), since="2026-13-01")
-    with pytest.raises(CommandError, match="--until is before --since."):
+    with pytest.raises(CommandError, match=re.escape("--until is before --since.")):
         call_command(
             "export_quickbooks_payments", portal=str(portal.pk), since="2026-02-01", until="2026-01-01"
         )  # fmt: skip

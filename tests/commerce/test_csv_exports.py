@@ -31,7 +31,17 @@ from tests.factories import CheckoutFactory, ContactFactory, PaymentFactory, Pro
 from tests.support import line
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("commerce", "payments", "quotes", "invoices", "subscriptions", "reports", "accounting", "demo", "api")
+APPS = (
+    "commerce",
+    "payments",
+    "quotes",
+    "invoices",
+    "subscriptions",
+    "reports",
+    "accounting",
+    "demo",
+    "api",
+)
 
 # Every way a spreadsheet may be tricked: the characters OWASP lists, after spaces too,
 # and the full-width forms some spreadsheets accept.
