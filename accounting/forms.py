@@ -69,14 +69,14 @@ class AccountingSettingsForm(forms.Form):
         for account in ACCOUNTS:
             label = LABELS[account]
             self.fields[f"{account}_code"] = forms.CharField(
-                label=f"{label} account code",
+                label="Code",
                 required=False,
                 widget=forms.TextInput(
                     attrs={"autocomplete": "off", "spellcheck": "false", "maxlength": CODE_MAX}
                 ),
             )
             self.fields[f"{account}_name"] = forms.CharField(
-                label=f"{label} account name",
+                label="Name",
                 required=False,
                 widget=forms.TextInput(attrs={"maxlength": NAME_MAX}),
             )

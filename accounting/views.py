@@ -35,12 +35,12 @@ def index(request: HttpRequest) -> HttpResponse:
             initial={"start": filters.since, "end": filters.until},
         )
     counts = selectors.export_counts(portal=portal, filters=filters)
-    query = request.GET.urlencode() if request.GET and not form.errors else ""
+    download_query = request.GET.urlencode() if request.GET and not form.errors else ""
     context = {
         "form": form,
         "filters": filters,
         "counts": counts,
-        "query": query,
+        "download_query": download_query,
         "xero_files": exports.file_count(exports.XERO_INVOICES, counts.invoices),
         "quickbooks_files": exports.file_count(exports.QUICKBOOKS_INVOICES, counts.invoices),
         "settings": services.accounting_settings_for(portal=portal),

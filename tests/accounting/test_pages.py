@@ -212,3 +212,8 @@ def test_a_formula_in_a_product_or_contact_name_is_neutralised_in_every_export(
         else:
             assert any(c.startswith("'@SUM(1+1)") for c in cells), url
             assert "-1.00" in cells, url  # the discount: a negative number stays a number
+
+
+def test_the_empty_state_does_not_quote_the_filters(billing_client, portal):
+    html = billing_client.get("/accounting/", {"start": "2020-01-01", "end": "2020-01-31"})
+    assert "Nothing to export in this period</h2>" in html.content.decode()
