@@ -72,13 +72,20 @@ class AccountingSettingsForm(forms.Form):
                 label="Code",
                 required=False,
                 widget=forms.TextInput(
-                    attrs={"autocomplete": "off", "spellcheck": "false", "maxlength": CODE_MAX}
+                    attrs={
+                        "autocomplete": "off",
+                        "spellcheck": "false",
+                        "maxlength": CODE_MAX,
+                        "aria-label": f"{label} account code",
+                    }
                 ),
             )
             self.fields[f"{account}_name"] = forms.CharField(
                 label="Name",
                 required=False,
-                widget=forms.TextInput(attrs={"maxlength": NAME_MAX}),
+                widget=forms.TextInput(
+                    attrs={"maxlength": NAME_MAX, "aria-label": f"{label} account name"}
+                ),
             )
         self.fields["tax_rate"] = forms.CharField(
             label="Xero tax rate for taxed lines",
