@@ -217,3 +217,12 @@ def test_a_formula_in_a_product_or_contact_name_is_neutralised_in_every_export(
 def test_the_empty_state_does_not_quote_the_filters(billing_client, portal):
     html = billing_client.get("/accounting/", {"start": "2020-01-01", "end": "2020-01-31"})
     assert "Nothing to export in this period</h2>" in html.content.decode()
+
+
+def test_the_service_refuses_bad_settings_all_at_once(portal):
+    from accounting.services import AccountingError, accounting_settings_update
+
+    with pytest.raises(AccountingError) as refused:
+        accounting_settings_update(portal=portal, **{**GOOD, "sales_code": "", "bank_name": "@x"})
+    assert set(refused.value.errors) == {"sales_code", "bank_name"}
+    assert not AccountingSettings.objects.filter(sales_code="4000").exists()
