@@ -31,7 +31,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy commerce payments subscriptions quotes invoices reports demo api
+	$(VENV)/bin/mypy commerce payments subscriptions quotes invoices reports accounting demo api
 	$(VENV)/bin/lint-imports
 
 format: $(STAMP)

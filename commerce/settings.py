@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "quotes",
     "invoices",
     "reports",
+    "accounting",
     "demo",
     # Public REST API v1 (api/); "ninja" for its bundled Swagger UI files (no CDN).
     "ninja",

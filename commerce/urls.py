@@ -34,6 +34,7 @@ urlpatterns = [
     path("portal/switch/", portal_views.portal_switch, name="portal_switch"),
     path("settings/webhooks/", include("commerce.events.urls")),
     path("settings/api-keys/", include("api.urls")),
+    path("settings/accounting/", include("accounting.settings_urls")),
     path("settings/developers/", api_views.developers, name="developers"),
     path("api/v1/", api_v1_urls()),
     re_path(r"^api/v1/", api_views.unknown_path),
@@ -50,6 +51,7 @@ urlpatterns = [
     path("invoices/", include("invoices.urls")),
     path("invoice/", include("invoices.public_urls")),
     path("reports/", include("reports.urls")),
+    path("accounting/", include("accounting.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -15,6 +15,7 @@ NAV = [
     ("Subscriptions", "subscriptions:index", "subscriptions.view", "/subscriptions/"),
     ("Payments", "payments:index", "payments.view", "/payments/"),
     ("Reports", "reports:index", "reports.view", "/reports/"),
+    ("Accounting", "accounting:index", "accounting.view", "/accounting/"),
     ("Settings", "settings:index", "settings.view", "/settings/"),
 ]
 

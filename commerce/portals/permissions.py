@@ -35,6 +35,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "subscriptions.view": _ALL,
     "subscriptions.edit": _ADMINS,
     "reports.view": _ADMINS,
+    # Accounting exports (accounting/): billing admins export; super admins pick accounts.
+    "accounting.view": _ADMINS,
+    "accounting.manage": frozenset({Role.SUPER_ADMIN}),
     "settings.view": _ALL,
     "portal.edit": frozenset({Role.SUPER_ADMIN}),
     "users.manage": frozenset({Role.SUPER_ADMIN}),

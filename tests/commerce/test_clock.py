@@ -18,7 +18,16 @@ from commerce.clock import ClockDateTimeField, format_day, format_time, hub_now,
 
 ROOT = Path(settings.BASE_DIR)
 # The hub's own code: every "now" in it is the hub's clock.
-APP_PACKAGES = ["commerce", "payments", "quotes", "invoices", "subscriptions", "reports", "demo"]
+APP_PACKAGES = [
+    "commerce",
+    "payments",
+    "quotes",
+    "invoices",
+    "subscriptions",
+    "reports",
+    "accounting",
+    "demo",
+]
 # Formats for machines, not people: ISO 8601, a Unix time, an <input type=date> value,
 # and the zone's abbreviation beside a signature's time.
 MACHINE_FORMATS = {"c", "U", "Y-m-d", "T"}

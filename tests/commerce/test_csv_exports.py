@@ -31,7 +31,17 @@ from tests.factories import CheckoutFactory, ContactFactory, PaymentFactory, Pro
 from tests.support import line
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("commerce", "payments", "quotes", "invoices", "subscriptions", "reports", "demo")
+APPS = (
+    "commerce",
+    "payments",
+    "quotes",
+    "invoices",
+    "subscriptions",
+    "reports",
+    "accounting",
+    "demo",
+    "api",
+)
 
 # Every way a spreadsheet may be tricked: the characters OWASP lists, after spaces too,
 # and the full-width forms some spreadsheets accept.
@@ -51,12 +61,22 @@ UI_EXPORTS: list[tuple[str, str, dict[str, str]]] = [
     ("products", "/products/export.csv", {}),
     ("invoices", "/invoices/export/invoices.csv", {}),
     ("invoice payments", "/invoices/export/payments.csv", {}),
+    ("quickbooks invoices", "/accounting/export/quickbooks-invoices", {}),
+    ("quickbooks payments", "/accounting/export/quickbooks-payments", {}),
+    ("xero invoices", "/accounting/export/xero-invoices", {}),
     *[
         (f"report {figure}", "/reports/", {"download": figure, "start": "2026-01-01", "end": "2026-03-31"})
         for figure in FIGURES
     ],
 ]  # fmt: skip
-COMMAND_EXPORTS = ["export_products", "export_invoices", "export_invoice_payments"]
+COMMAND_EXPORTS = [
+    "export_products",
+    "export_invoices",
+    "export_invoice_payments",
+    "export_quickbooks_invoices",
+    "export_quickbooks_payments",
+    "export_xero_invoices",
+]
 # Modules that write CSV through commerce.csv, and the exports above that walk them.
 WRITER_MODULES = {
     "commerce/catalog/csv_io.py": ["products", "export_products"],
@@ -67,6 +87,14 @@ WRITER_MODULES = {
         "export_invoice_payments",
     ],
     "reports/views.py": [f"report {figure}" for figure in FIGURES],
+    "accounting/exports.py": [
+        "quickbooks invoices",
+        "quickbooks payments",
+        "xero invoices",
+        "export_quickbooks_invoices",
+        "export_quickbooks_payments",
+        "export_xero_invoices",
+    ],
 }
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
