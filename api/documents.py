@@ -47,8 +47,15 @@ DOCUMENT_REFUSED = "document_refused"
 class DocumentLineOut(Schema):
     name: str
     sku: str
+    description: str
     quantity: int
     unit_amount: int = Field(description="Integer cents, in the document's `currency`.")
+    discount_percent: str | None = Field(
+        description='A percentage off the line, as a decimal string ("12.50"); or '
+        "`discount_amount`; both null: no discount."
+    )
+    discount_amount: int | None = Field(description="Integer cents off the line.")
+    tax_rate: str = Field(description='A percentage, as a decimal string ("8.250").')
     billing_frequency: BillingFrequency
     term_periods: int | None = Field(description="Billing periods; null: until cancelled.")
     amount: int = Field(

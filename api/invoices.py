@@ -80,7 +80,9 @@ class InvoiceOut(Schema):
     amount_due: int = Field(description="0 while a draft and once void.")
     currency: str
     issue_date: str = Field(description="ISO 8601 date.")
+    payment_terms: PaymentTerms = Field(description="How the due date was set.")
     due_date: str = Field(description="ISO 8601 date.")
+    memo: str = Field(description="Printed on the invoice.")
     sent: str | None = Field(description="When it was last e-mailed to its contact.")
     status_transitions: InvoiceTransitions
     created: str | None

@@ -27,6 +27,7 @@ from payments.links.services import MAX_LINES, LineSpec
 from payments.models import PaymentLink
 
 from .auth import api_key, require_scope
+from .documents import DocumentLineOut
 from .errors import (
     ERROR_RESPONSES,
     IDEMPOTENCY_HEADER,
@@ -43,16 +44,6 @@ router = Router(tags=["Payment links"])
 Quantity = Field(ge=1, le=MAX_QUANTITY)
 
 
-class LineOut(Schema):
-    name: str
-    sku: str
-    quantity: int
-    unit_amount: int
-    billing_frequency: str
-    term_periods: int | None
-    amount: int
-
-
 class PaymentLinkOut(Schema):
     id: str
     object: Literal["payment_link"]
@@ -60,7 +51,7 @@ class PaymentLinkOut(Schema):
     url: str = Field(description="The public checkout page to send buyers to.")
     active: bool
     status: Literal["active", "inactive", "expired", "used_up"]
-    lines: list[LineOut]
+    lines: list[DocumentLineOut]
     total: int = Field(description="Due today, integer cents in `currency`.")
     currency: str
     created: str | None

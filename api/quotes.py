@@ -70,6 +70,11 @@ class QuoteOut(Schema):
     status: QuoteStatus
     contact: str | None = Field(description="The contact id the quote is for.")
     lines: list[DocumentLineOut]
+    discount_percent: str | None = Field(
+        description="A percentage off the whole quote, as a decimal string; or "
+        "`discount_amount` (integer cents); both null: none."
+    )
+    discount_amount: int | None
     subtotal: int | None = Field(
         description="Integer cents in `currency`; the four totals are null while a draft's "
         "lines cannot be priced."
@@ -82,6 +87,8 @@ class QuoteOut(Schema):
     currency: str
     expires_on: str = Field(description="ISO 8601 date: the buyer may answer until its end.")
     requires_payment: bool = Field(description="The buyer pays by card when accepting.")
+    terms: str = Field(description="The terms the buyer accepts, as shown on the quote.")
+    comments: str = Field(description="A note to the buyer, shown on the quote.")
     accepted_by: str = Field(description="The name the buyer signed with.")
     decline_reason: str
     payment: str | None = Field(description="The payment id once the buyer paid.")

@@ -30,7 +30,9 @@ def invoice_snapshot(invoice: Invoice) -> dict[str, Any]:
         "amount_due": invoice.amount_due,
         "currency": invoice.currency,
         "issue_date": iso(invoice.issue_date),
+        "payment_terms": invoice.payment_terms,
         "due_date": iso(invoice.due_date),
+        "memo": invoice.memo,
         "sent": iso(invoice.sent_at),
         "status_transitions": {
             "finalized": iso(invoice.finalized_at),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from commerce.documents.events import iso, lines_snapshot
+from commerce.documents.events import iso, lines_snapshot, percent
 from commerce.documents.lines import DocumentError
 
 from .kind import QUOTES
@@ -37,10 +37,14 @@ def quote_snapshot(quote: Quote) -> dict[str, Any]:
         "status": quote.status,
         "contact": str(quote.contact_id) if quote.contact_id else None,
         "lines": lines_snapshot(lines),
+        "discount_percent": percent(quote.discount_percent),
+        "discount_amount": quote.discount_amount,
         **amounts,
         "currency": quote.currency,
         "expires_on": iso(quote.expires_on),
         "requires_payment": quote.requires_payment,
+        "terms": quote.terms,
+        "comments": quote.comments,
         "accepted_by": quote.accepted_name,
         "decline_reason": quote.decline_reason,
         "payment": str(quote.payment_id) if quote.payment_id else None,

@@ -48,7 +48,8 @@ _ADDRESS = {
     "postal_code": "94607",
     "country": "US",
 }
-_LINE = {
+# A checkout's line: what the buyer was charged for, frozen when it completed.
+_ORDER_LINE = {
     "name": "Growth plan",
     "sku": "PLAN-GROWTH",
     "quantity": 2,
@@ -56,6 +57,14 @@ _LINE = {
     "billing_frequency": "monthly",
     "term_periods": 12,
     "amount": 29800,
+}
+# A line of a payment link, quote or invoice, with its price terms.
+_LINE = {
+    **_ORDER_LINE,
+    "description": "Up to 25 seats",
+    "discount_percent": None,
+    "discount_amount": None,
+    "tax_rate": "0.000",
 }
 
 _AT = "2026-07-01T14:05:00+00:00"
@@ -135,7 +144,7 @@ SAMPLE_OBJECTS: dict[str, dict[str, Any]] = {
         "source_id": "12",
         "contact": "42",
         "email": "maya@brightpath.io",
-        "lines": [_LINE],
+        "lines": [_ORDER_LINE],
         "total": 29800,
         "currency": "usd",
         "payment": "311",
@@ -161,6 +170,8 @@ SAMPLE_OBJECTS: dict[str, dict[str, Any]] = {
         "status": "published",
         "contact": "42",
         "lines": [_LINE],
+        "discount_percent": None,
+        "discount_amount": None,
         "subtotal": 29800,
         "discount": 0,
         "tax": 0,
@@ -168,6 +179,8 @@ SAMPLE_OBJECTS: dict[str, dict[str, Any]] = {
         "currency": "usd",
         "expires_on": "2026-07-31",
         "requires_payment": True,
+        "terms": "Payment due on acceptance.",
+        "comments": "",
         "accepted_by": "",
         "decline_reason": "",
         "payment": None,
@@ -190,7 +203,9 @@ SAMPLE_OBJECTS: dict[str, dict[str, Any]] = {
         "amount_due": 29800,
         "currency": "usd",
         "issue_date": "2026-07-01",
+        "payment_terms": "net_30",
         "due_date": "2026-07-31",
+        "memo": "",
         "sent": None,
         "status_transitions": _invoice_transitions(),
         **_TIMES,

@@ -122,8 +122,12 @@ def test_quote_published_fires_once_with_its_lines_and_totals(make_quote):
         {
             "name": "Design",
             "sku": "",
+            "description": "",
             "quantity": 2,
             "unit_amount": 10_000,
+            "discount_percent": None,
+            "discount_amount": None,
+            "tax_rate": "10.000",
             "billing_frequency": "one_time",
             "term_periods": None,
             "amount": 20_000,
