@@ -23,6 +23,7 @@ from . import (
     payment_links,
     payments,
     products,
+    subscriptions,
     webhook_endpoints,
 )
 from .auth import ApiKeyAuth
@@ -51,6 +52,7 @@ api.add_router("/products", products.router)
 api.add_router("/contacts", contacts.router)
 api.add_router("/payment_links", payment_links.router)
 api.add_router("/payments", payments.router)
+api.add_router("/subscriptions", subscriptions.router)
 api.add_router("/events", events.router)
 api.add_router("/webhook_endpoints", webhook_endpoints.router)
 
