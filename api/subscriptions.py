@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import BeforeValidator, ConfigDict, StrictBool, StrictInt, StrictStr
 
+from commerce.catalog.models import BillingFrequency
 from commerce.clock import hub_today
 from commerce.events.catalogue import SAMPLE_OBJECTS
 from commerce.events.services import snapshot
@@ -118,9 +119,8 @@ class SubscriptionOut(Schema):
         examples=[29800],
     )
     currency: str = Field(description="Three-letter ISO code, lowercase.", examples=["usd"])
-    billing_frequency: str = Field(
-        description="weekly, biweekly, monthly, quarterly, semiannually, yearly, or every "
-        "two to five years (see the product's billing_frequency).",
+    billing_frequency: BillingFrequency = Field(
+        description="How often it is charged: any frequency of the product library but one_time.",
         examples=["monthly"],
     )
     start_date: str = Field(

@@ -1,10 +1,14 @@
 """Every write through the API names its key on the object's timeline."""
 
+import datetime as dt
 import uuid
 
 import pytest
+import time_machine
 
 from payments.models import Refund
+from subscriptions.models import SubscriptionEvent
+from tests.factories import SubscriptionFactory
 from tests.payments.support import fakestripe_account, paid_payment
 
 pytestmark = pytest.mark.django_db
@@ -33,3 +37,31 @@ def test_a_refund_from_the_page_names_no_key(stripe_hub, portal, super_admin):
         payment=paid, amount=500, reason="", note="", user=super_admin, attempt=str(uuid.uuid4())
     )
     assert Refund.objects.get(payment=paid).via == ""
+
+
+@pytest.mark.parametrize(
+    ("status", "path", "body", "kind"),
+    [
+        ("active", "pause", None, "pause"),
+        ("paused", "resume", {"next_billing_date": "2026-03-01"}, "resume"),
+        ("active", "cancel", {"at_period_end": False}, "cancel_now"),
+        ("past_due", "cancel", {"at_period_end": True}, "cancel_at_period_end"),
+        ("active", "items", "quantity", "items_changed"),
+    ],
+)
+def test_a_subscription_change_through_the_api_names_the_key_on_its_timeline(
+    make_key, api_for, portal, status, path, body, kind
+):
+    key = make_key(name="CRM sync")
+    with time_machine.travel(dt.datetime(2026, 2, 1, 12, tzinfo=dt.UTC), tick=False):
+        sub = SubscriptionFactory(portal=portal, status=status, start_date=dt.date(2026, 1, 15))
+        if body == "quantity":
+            body = {"items": [{"id": str(sub.items.get().pk), "quantity": 3}]}
+        response = api_for(key.secret).post(f"/subscriptions/{sub.pk}/{path}", body)
+    assert response.status_code == 200, response.content
+    entry = SubscriptionEvent.objects.get(subscription=sub)
+    assert (entry.kind, entry.actor, entry.via) == (
+        kind,
+        None,
+        f"API key “CRM sync” ({key.key.prefix}…)",
+    )
