@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core import mail
 
 from api import services as key_services
 from commerce.clock import hub_now
@@ -238,8 +239,11 @@ def test_resume_without_a_date_once_it_has_passed_asks_for_one(api, portal):
     _nothing_recorded(sub)
 
 
-def test_cancel_now(api, sub):
-    body = _ok(api.post(f"/subscriptions/{sub.pk}/cancel", {"at_period_end": False}))
+def test_cancel_now_and_the_buyer_is_emailed(api, sub, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        body = _ok(api.post(f"/subscriptions/{sub.pk}/cancel", {"at_period_end": False}))
+    assert [m.to for m in mail.outbox] == [[sub.contact.email]]
+    assert "Cancelled now" in mail.outbox[0].body
     assert body["status"] == "cancelled" and body["next_billing_date"] is None
     assert body["cancelled_at"] == body["ended_at"] == "2026-02-01T12:00:00+00:00"
     assert Event.objects.get().type == "subscription.cancelled"
@@ -311,13 +315,19 @@ def test_no_change_within_two_days_of_a_charge(api, portal):
     _nothing_recorded(sub)
 
 
-def test_a_charge_under_way_is_a_409_to_retry(api, portal):
+def test_a_charge_under_way_is_a_409_and_a_retry_with_the_same_key_runs(api, portal, _today):
     sub = _subscription(
         portal, billing_lease_owner="run-1", billing_lease_until=hub_now() + timedelta(minutes=5)
     )
-    error = assert_error(api.post(f"/subscriptions/{sub.pk}/pause"), 409, "invalid_request_error")
+    headers = {"Idempotency-Key": "pause-during-charge"}
+    error = assert_error(
+        api.post(f"/subscriptions/{sub.pk}/pause", headers=headers), 409, "invalid_request_error"
+    )
     assert error["code"] == "billing_in_progress"
     _nothing_recorded(sub)
+    _today.shift(timedelta(minutes=6))  # the charge's lease is over
+    retried = api.post(f"/subscriptions/{sub.pk}/pause", headers=headers)
+    assert _ok(retried)["status"] == "paused" and "Idempotent-Replayed" not in retried
 
 
 @pytest.mark.parametrize(
