@@ -350,7 +350,7 @@ def subscription_resume(
                 kept is None or kept <= today
             ):
                 raise invalid(
-                    "Give next_billing_date: the date it had when paused is not after today.",
+                    "Give next_billing_date: the subscription has no next billing date after today.",
                     "next_billing_date",
                     code="parameter_missing",
                 )
