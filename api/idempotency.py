@@ -10,7 +10,9 @@ Stripe answers; its Stripe idempotency key is derived from this key, so a retry 
 lost answer is the same refund. A record left in progress by a process that died is
 taken over after `LOST_AFTER`. Errors raised before the request runs (no key, a missing
 scope, a body that does not fit the schema) are not recorded, so a fixed retry with the
-same key works; an unexpected failure forgets the record.
+same key works; nor is a 409 of the work (it conflicted with work under way, such as a
+subscription's charge, and changed nothing: a retry with the same key runs again, as at
+Stripe); an unexpected failure forgets the record.
 """
 
 from __future__ import annotations
@@ -100,6 +102,8 @@ def _run(run: Callable[[], Result]) -> Result:
     try:
         return run()
     except ApiError as exc:
+        if exc.status == 409:  # a conflict with work under way: forgotten, not replayed
+            raise
         return exc.status, exc.body()
     except ValidationError as exc:
         error = from_django_validation(exc)

@@ -25,6 +25,7 @@ from . import (
     payments,
     products,
     quotes,
+    subscriptions,
     webhook_endpoints,
 )
 from .auth import ApiKeyAuth
@@ -55,6 +56,7 @@ api.add_router("/payment_links", payment_links.router)
 api.add_router("/quotes", quotes.router)
 api.add_router("/invoices", invoices.router)
 api.add_router("/payments", payments.router)
+api.add_router("/subscriptions", subscriptions.router)
 api.add_router("/events", events.router)
 api.add_router("/webhook_endpoints", webhook_endpoints.router)
 

@@ -190,13 +190,26 @@ CHANGE_FREEZE_DAYS = 2
 
 
 class ChangeRefused(Exception):
-    """A change that is not allowed now; the message is shown to the admin."""
+    """A change that is not allowed now; the message is shown to the admin, the `code`
+    names the reason for programs (the API's error code)."""
+
+    def __init__(self, message: str, code: str = "change_refused") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def change_refusal(subscription: Subscription, *, today: date) -> str:
     """Why the subscription cannot be changed now, or "" when it can."""
+    return _refusal(subscription, today=today)[0]
+
+
+def _refusal(subscription: Subscription, *, today: date) -> tuple[str, str]:
+    """(message, code) of why the subscription cannot be changed now; ("", "") if it can."""
     if subscription.status in (Subscription.Status.CANCELLED, Subscription.Status.COMPLETED):
-        return f"This subscription is {subscription.get_status_display().lower()}."
+        return (
+            f"This subscription is {subscription.get_status_display().lower()}.",
+            "subscription_ended",
+        )
     due = subscription.next_billing_date
     if (
         subscription.status in (Subscription.Status.ACTIVE, Subscription.Status.SCHEDULED)
@@ -205,9 +218,16 @@ def change_refusal(subscription: Subscription, *, today: date) -> str:
     ):
         return (
             f"The next charge is due on {format_day(due)}. Changes are closed "
-            f"{CHANGE_FREEZE_DAYS} days before a charge; try again after it."
+            f"{CHANGE_FREEZE_DAYS} days before a charge; try again after it.",
+            "charge_due_soon",
         )
-    return ""
+    return "", ""
+
+
+def _refuse_if_closed(subscription: Subscription, *, today: date) -> None:
+    message, code = _refusal(subscription, today=today)
+    if message:
+        raise ChangeRefused(message, code)
 
 
 def _locked(subscription_id: int, portal: Portal) -> Subscription:
@@ -252,29 +272,31 @@ def subscription_change(
     new date or a cancellation at period end), and e-mails the buyer after commit."""
     with transaction.atomic():
         subscription = _locked(subscription_id, portal)
-        refusal = change_refusal(subscription, today=today)
-        if refusal:
-            raise ChangeRefused(refusal)
+        _refuse_if_closed(subscription, today=today)
         if (
             subscription.billing_lease_owner
             and subscription.billing_lease_until
             and (subscription.billing_lease_until > hub_now())
         ):
-            raise ChangeRefused("A charge is being made right now. Try again in a minute.")
+            raise ChangeRefused(
+                "A charge is being made right now. Try again in a minute.", "billing_in_progress"
+            )
         status = subscription.status
         event: str | None  # None when the change changes nothing
         if action == "pause":
             if status not in (Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE):
-                raise ChangeRefused("Only an active or past-due subscription can be paused.")
+                raise ChangeRefused(
+                    "Only an active or past-due subscription can be paused.", "not_pausable"
+                )
             subscription.status = Subscription.Status.PAUSED
             subscription.retry_at = None
             event = "subscription.paused"
             message = "Paused: no charges until it is resumed."
         elif action == "resume":
             if status != Subscription.Status.PAUSED:
-                raise ChangeRefused("Only a paused subscription can be resumed.")
+                raise ChangeRefused("Only a paused subscription can be resumed.", "not_paused")
             if new_date is None or new_date <= today:
-                raise ChangeRefused("Choose a next billing date after today.")
+                raise ChangeRefused("Choose a next billing date after today.", "date_too_early")
             subscription.status = Subscription.Status.ACTIVE
             subscription.next_billing_date = new_date
             event = "subscription.resumed"
@@ -282,10 +304,13 @@ def subscription_change(
         elif action == "next_date":
             if new_date is None or new_date <= today + timedelta(days=CHANGE_FREEZE_DAYS):
                 raise ChangeRefused(
-                    f"Choose a date more than {CHANGE_FREEZE_DAYS} days from today."
+                    f"Choose a date more than {CHANGE_FREEZE_DAYS} days from today.",
+                    "date_too_early",
                 )
             if status == Subscription.Status.PAUSED:
-                raise ChangeRefused("Resume the subscription to set its next billing date.")
+                raise ChangeRefused(
+                    "Resume the subscription to set its next billing date.", "subscription_paused"
+                )
             same = new_date == subscription.next_billing_date
             event = None if same else "subscription.updated"
             subscription.next_billing_date = new_date
@@ -323,7 +348,7 @@ def _check_card_limit(amount: int, currency: str) -> None:
     """Every period is charged to the buyer's card: at most what a card pays at once."""
     refusal = money.card_limit_refusal(amount, currency, what="The amount per period")
     if refusal:
-        raise ChangeRefused(f"{refusal} Lower the quantities or prices.")
+        raise ChangeRefused(f"{refusal} Lower the quantities or prices.", "amount_too_large")
 
 
 def subscription_items_change(
@@ -337,16 +362,16 @@ def subscription_items_change(
     change in the timeline and e-mails the buyer after commit."""
     with transaction.atomic():
         subscription = _locked(subscription_id, portal)
-        refusal = change_refusal(subscription, today=today)
-        if refusal:
-            raise ChangeRefused(refusal)
+        _refuse_if_closed(subscription, today=today)
         items = {i.pk: i for i in subscription.items.select_for_update()}
         by_id = {c.item_id: c for c in changes}
         if set(by_id) - set(items):
-            raise ChangeRefused("An item does not belong to this subscription.")
+            raise ChangeRefused("An item does not belong to this subscription.", "item_missing")
         kept = [i for i in items.values() if by_id.get(i.pk, ItemChange(i.pk, 1, 0)).quantity > 0]
         if not kept:
-            raise ChangeRefused("Keep at least one item, or cancel the subscription instead.")
+            raise ChangeRefused(
+                "Keep at least one item, or cancel the subscription instead.", "no_items_left"
+            )
         notes = []
         for item in items.values():
             change = by_id.get(item.pk)
@@ -370,7 +395,7 @@ def subscription_items_change(
                     )
                 )
             except PricingError as exc:
-                raise ChangeRefused(str(exc)) from None
+                raise ChangeRefused(str(exc), "amount_invalid") from None
             notes.append(
                 f"{item.name}: {change.quantity} at "
                 f"{money.format_cents(change.unit_amount, subscription.currency)}"
@@ -380,7 +405,7 @@ def subscription_items_change(
             item.amount = priced.total
             item.save(update_fields=["quantity", "unit_amount", "amount"])
         if not notes:
-            raise ChangeRefused("Nothing was changed.")
+            raise ChangeRefused("Nothing was changed.", "nothing_changed")
         subscription.amount = sum(i.amount for i in subscription.items.all())
         _check_card_limit(subscription.amount, subscription.currency)
         subscription.save(update_fields=["amount", "updated_at"])
@@ -464,9 +489,7 @@ def subscription_item_add(
     change in the timeline and e-mails the buyer after commit."""
     with transaction.atomic():
         subscription = _locked(subscription_id, portal)
-        refusal = change_refusal(subscription, today=today)
-        if refusal:
-            raise ChangeRefused(refusal)
+        _refuse_if_closed(subscription, today=today)
         fields = _addition_line(subscription, addition)
         try:
             priced = price_line(
