@@ -3,7 +3,7 @@
 Statuses follow Stripe's use of them: 400 a request that is wrong (`invalid_request_error`,
 with the offending `param`), 401 no valid key, 403 a key without the scope, 404 an
 unknown object (or another portal's: the same answer, so ids reveal nothing), 409 an
-idempotency conflict, 429 too many requests. Every exception the API can meet is turned
+idempotency conflict, 415 a body that is not JSON, 429 too many requests. Every exception the API can meet is turned
 into this shape here, so no response ever carries a traceback or pydantic's internals.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -44,7 +45,7 @@ class ErrorOut(Schema):
 ERROR_RESPONSES: dict[int, type[Schema]] = {
     status: ErrorOut for status in (400, 401, 403, 404, 429)
 }
-POST_ERROR_RESPONSES: dict[int, type[Schema]] = {**ERROR_RESPONSES, 409: ErrorOut}
+POST_ERROR_RESPONSES: dict[int, type[Schema]] = {**ERROR_RESPONSES, 409: ErrorOut, 415: ErrorOut}
 IDEMPOTENCY_HEADER = {
     "parameters": [
         {
@@ -117,6 +118,12 @@ def render(error: ApiError) -> HttpResponse:
     return response
 
 
+def refusal(status: int, code: str, message: str) -> HttpResponse:
+    """A request refused before any view ran (commerce.middleware's NUL check), in the
+    API's shape: registered for /api/ in ApiConfig.ready."""
+    return render(ApiError(status, INVALID_REQUEST, code, message))
+
+
 def from_django_validation(exc: DjangoValidationError) -> ApiError:
     """A service's ValidationError: its first field and message, with its code."""
     if hasattr(exc, "error_dict"):
@@ -168,12 +175,20 @@ def from_pydantic(errors: list[dict[str, Any]]) -> ApiError:
     first = errors[0] if errors else {}
     param = _param(first.get("loc", ()))
     kind = first.get("type", "")
-    ctx = {k: v for k, v in (first.get("ctx") or {}).items() if isinstance(v, str | int)}
+    # A bound may be a Decimal or a float (ge=0 on a Decimal field): every scalar is shown
+    # as its text, and a template whose value pydantic did not give falls back to the
+    # general words rather than failing.
+    ctx = {
+        k: str(v)
+        for k, v in (first.get("ctx") or {}).items()
+        if isinstance(v, str | int | float | Decimal)
+    }
     template = _PYDANTIC_MESSAGES.get(kind)
-    if template is None:
-        message = f"Invalid value for {param}." if param else "The request is not valid."
-    else:
-        message = template.format(param=param or "body", **ctx)
+    general = f"Invalid value for {param}." if param else "The request is not valid."
+    try:
+        message = general if template is None else template.format(param=param or "body", **ctx)
+    except (KeyError, IndexError):
+        message = general
     if first.get("msg", "").startswith("Value error, "):  # our own validators' words
         message = first["msg"].removeprefix("Value error, ")
     return invalid(
