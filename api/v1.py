@@ -68,16 +68,19 @@ def _api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method not in ("GET", "HEAD", "OPTIONS") and request.body:
-            if not is_json(request):
-                return errors.render(
-                    errors.ApiError(
-                        415,
-                        errors.INVALID_REQUEST,
-                        "unsupported_media_type",
-                        "Send the request body as JSON, with 'Content-Type: application/json'.",
-                    )
+        if (
+            request.method not in ("GET", "HEAD", "OPTIONS")
+            and request.body
+            and not is_json(request)
+        ):
+            return errors.render(
+                errors.ApiError(
+                    415,
+                    errors.INVALID_REQUEST,
+                    "unsupported_media_type",
+                    "Send the request body as JSON, with 'Content-Type: application/json'.",
                 )
+            )
         with acting_via(lambda: _label(request)):
             response = view(request, *args, **kwargs)
         if response.status_code != 405 or response.get("Content-Type", "").startswith(
