@@ -93,7 +93,6 @@ def seeded(stripe_hub, portal, super_admin, make_key, client, settings):
     back through the lists, so a resource added later is covered when it is seeded)."""
     # The fuzzer's burst is not what the rate limit is about (test_concurrency.py is).
     settings.API_RATE_LIMIT_PER_SECOND = 0
-    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
     catalog.product_create(portal=portal, name="Seeded product", unit_price=1_000)
     customers.contact_create(portal=portal, email="seeded@example.org")
     make_link(portal, super_admin)
@@ -107,8 +106,8 @@ def seeded(stripe_hub, portal, super_admin, make_key, client, settings):
     ids = {}
     for path, param in _item_paths().items():
         listed = api.get(path.removeprefix("/api/v1")).json().get("data") or []
-        if listed:
-            ids[param] = listed[0]["id"]
+        assert listed, f"seed an object for {path} above, so its operations meet a real one"
+        ids[param] = listed[0]["id"]
     # The WSGI app closes the database connection after each request, as in production;
     # within the test's transaction it must stay open (as Django's test client arranges).
     signals.request_started.disconnect(close_old_connections)
