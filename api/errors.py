@@ -3,7 +3,7 @@
 Statuses follow Stripe's use of them: 400 a request that is wrong (`invalid_request_error`,
 with the offending `param`), 401 no valid key, 403 a key without the scope, 404 an
 unknown object (or another portal's: the same answer, so ids reveal nothing), 409 an
-idempotency conflict, 429 too many requests. Every exception the API can meet is turned
+idempotency conflict, 415 a body that is not JSON, 429 too many requests. Every exception the API can meet is turned
 into this shape here, so no response ever carries a traceback or pydantic's internals.
 """
 
@@ -46,7 +46,7 @@ class ErrorOut(Schema):
 ERROR_RESPONSES: dict[int, type[Schema]] = {
     status: ErrorOut for status in (400, 401, 403, 404, 429)
 }
-POST_ERROR_RESPONSES: dict[int, type[Schema]] = {**ERROR_RESPONSES, 409: ErrorOut}
+POST_ERROR_RESPONSES: dict[int, type[Schema]] = {**ERROR_RESPONSES, 409: ErrorOut, 415: ErrorOut}
 IDEMPOTENCY_HEADER = {
     "parameters": [
         {
@@ -117,6 +117,12 @@ def render(error: ApiError) -> HttpResponse:
     if error.retry_after is not None:
         response["Retry-After"] = str(error.retry_after)
     return response
+
+
+def refusal(status: int, code: str, message: str) -> HttpResponse:
+    """A request refused before any view ran (commerce.middleware's NUL check), in the
+    API's shape: registered for /api/ in ApiConfig.ready."""
+    return render(ApiError(status, INVALID_REQUEST, code, message))
 
 
 def from_django_validation(exc: DjangoValidationError) -> ApiError:

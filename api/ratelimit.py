@@ -1,7 +1,9 @@
 """Requests per second per API key (`API_RATE_LIMIT_PER_SECOND`, 0 turns it off).
 
-A moving window of one second on the `limits` library: in Redis when REDIS_URL is set, so
-every web process counts against one budget, in this process's memory otherwise.
+A moving window (`API_RATE_LIMIT_WINDOW_SECONDS`, one second by default) on the `limits`
+library, holding a key to rate times window requests in any window: in Redis when REDIS_URL
+is set, so every web process counts against one budget, in this process's memory
+otherwise.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ def retry_after(identity: str) -> int | None:
     rate = max(0, int(settings.API_RATE_LIMIT_PER_SECOND))
     if rate == 0:
         return None
-    item = RateLimitItemPerSecond(rate, 1)
+    window = max(1, int(settings.API_RATE_LIMIT_WINDOW_SECONDS))
+    item = RateLimitItemPerSecond(rate * window, window)
     limiter = _limiter()
     if limiter.hit(item, NAMESPACE, identity):
         return None

@@ -15,6 +15,7 @@ from django.urls import URLPattern
 from ninja import NinjaAPI
 
 from commerce.actors import acting_via
+from commerce.middleware import is_json
 
 from . import (
     contacts,
@@ -67,12 +68,25 @@ def _label(request: HttpRequest) -> str:
 
 
 def _api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Every API view: what it writes on a timeline names the request's key
-    (commerce.actors), and a wrong method gets the one error shape (ninja answers it
-    with a plain-text 405)."""
+    """Every API view: a body that is not JSON is a 415 (the form parsers never see it),
+    what it writes on a timeline names the request's key (commerce.actors), and a wrong
+    method gets the one error shape (ninja answers it with a plain-text 405)."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if (
+            request.method not in ("GET", "HEAD", "OPTIONS")
+            and request.body
+            and not is_json(request)
+        ):
+            return errors.render(
+                errors.ApiError(
+                    415,
+                    errors.INVALID_REQUEST,
+                    "unsupported_media_type",
+                    "Send the request body as JSON, with 'Content-Type: application/json'.",
+                )
+            )
         with acting_via(lambda: _label(request)):
             response = view(request, *args, **kwargs)
         if response.status_code != 405 or response.get("Content-Type", "").startswith(

@@ -344,6 +344,9 @@ CELERY_BEAT_SCHEDULE["purge-api-idempotency-records"] = {
 # Public API: requests per second per API key (api/ratelimit.py), shared through Redis
 # when REDIS_URL is set. 0 turns the limit off.
 API_RATE_LIMIT_PER_SECOND = env.int("API_RATE_LIMIT_PER_SECOND", default=100)
+# The moving window the rate is counted over: at most PER_SECOND times WINDOW requests of a
+# key in any WINDOW seconds (1: a burst is held to one second's worth).
+API_RATE_LIMIT_WINDOW_SECONDS = env.int("API_RATE_LIMIT_WINDOW_SECONDS", default=1)
 SUBSCRIPTION_CARD_LINK_MAX_AGE = env.int("SUBSCRIPTION_CARD_LINK_MAX_AGE", default=7 * 24 * 3600)
 # The demo clock (manage.py advance_demo_clock) exists only in development.
 SUBSCRIPTION_DEMO_CLOCK_FILE = env.str(

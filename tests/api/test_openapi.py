@@ -4,8 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
+from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from api.management.commands.api_openapi import rendered
+from api.v1 import openapi_document
 
 pytestmark = pytest.mark.django_db
 
@@ -28,3 +30,11 @@ def test_the_docs_page_loads_only_local_files(client):
     page = client.get("/api/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower() and "https://" not in page
+
+
+def test_the_document_is_a_valid_openapi_3_1_document(client):
+    document = client.get("/api/v1/openapi.json").json()
+    assert document == json.loads(json.dumps(openapi_document()))
+    assert document["openapi"].startswith("3.1.")
+    # Raises with the first violation, checked against the 3.1 specification's schema.
+    OpenAPIV31SpecValidator(document).validate()
