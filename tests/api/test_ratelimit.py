@@ -1,0 +1,22 @@
+"""The rate limit kept in a process's memory (the embedded default, without Redis)."""
+
+from api.ratelimit import LocalWindow
+
+
+def test_a_key_over_its_rate_waits_until_its_oldest_request_is_a_second_old():
+    window = LocalWindow()
+    assert [window.retry_after("key", 3, now=t) for t in (10.0, 10.1, 10.2)] == [None] * 3
+    assert window.retry_after("key", 3, now=10.5) == 1
+    assert window.retry_after("other", 3, now=10.5) is None  # each key has its own window
+    assert window.retry_after("key", 3, now=11.0) is None  # 10.0 has left the window
+    assert window.retry_after("key", 3, now=11.05) == 1  # 10.1, 10.2, 11.0 are in it
+    assert window.retry_after("key", 3, now=11.1) is None
+
+
+def test_a_refused_request_is_not_counted():
+    window = LocalWindow()
+    for t in (0.0, 0.5):
+        assert window.retry_after("key", 2, now=t) is None
+    for t in (0.6, 0.7, 0.8, 0.9):
+        assert window.retry_after("key", 2, now=t) == 1
+    assert window.retry_after("key", 2, now=1.0) is None
