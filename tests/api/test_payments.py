@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 
 import pytest
-
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
