@@ -66,6 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds")
     args = parser.parse_args()
 
     # Far above the load, so every request is counted and none refused; 0 (set in the
@@ -97,11 +98,13 @@ def main() -> None:
     with gunicorn(env) as port:
         for make in scenarios.values():  # warm up: imports, connections, the key cache
             load(port, make, seconds=1, concurrency=args.concurrency)
-        # Interleave to share the machine's noise fairly.
-        for _ in range(2):
+        # Interleave in short rounds to share the machine's noise fairly.
+        for _ in range(args.rounds):
             for name, make in scenarios.items():
                 rates[name].append(
-                    load(port, make, seconds=args.seconds / 2, concurrency=args.concurrency)
+                    load(
+                        port, make, seconds=args.seconds / args.rounds, concurrency=args.concurrency
+                    )
                 )
     rate = {name: sum(values) / len(values) for name, values in rates.items()}
     ratio = {name: value / rate["trivial"] for name, value in rate.items()}
