@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, time
 from typing import Any, Literal
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.dateparse import parse_date, parse_datetime
 from ninja import Field, Query, Router, Schema
@@ -15,6 +16,8 @@ from pydantic import ConfigDict, StrictInt, StrictStr
 from commerce.events.services import snapshot
 from commerce.ids import parse_id, parse_int
 from commerce.money import MAX_AMOUNT_CENTS, format_cents
+from commerce.portals.access import for_portal
+from payments.events import PAYMENT_SNAPSHOT_FIELDS, payment_snapshot
 from payments.ledger import refunds, selectors
 from payments.ledger.selectors import PaymentFilters
 from payments.models import Payment, Refund
@@ -29,6 +32,7 @@ from .errors import (
 )
 from .idempotency import HEADER, idempotent
 from .pagination import ListParams, page
+from .rendering import rendered
 
 router = Router(tags=["Payments"])
 
@@ -121,8 +125,19 @@ def _get(request: HttpRequest, payment_id: str) -> Payment:
         raise not_found("payment", payment_id) from None
 
 
+def _rows(payments: QuerySet[Payment]) -> QuerySet[Payment, Any]:
+    """`payments` as rows of what their snapshots read (payment_snapshot takes them): a
+    page of 100 costs one query and no model instances."""
+    return payments.select_related(None).values_list(*PAYMENT_SNAPSHOT_FIELDS, named=True)
+
+
+# Resolved once, never evaluated itself (each use filters a copy): resolving the 22
+# columns costs a retrieve more than its query does.
+_SNAPSHOT_ROWS = _rows(Payment.objects.order_by())
+
+
 @router.get("", response={200: PaymentList, **ERROR_RESPONSES}, summary="List payments")
-def payment_list(request: HttpRequest, filters: Query[PaymentQuery]) -> dict[str, Any]:
+def payment_list(request: HttpRequest, filters: Query[PaymentQuery]) -> HttpResponse:
     key = require_scope(request, "payments:read")
     found = selectors.payment_search(
         portal=key.portal, filters=PaymentFilters(status=filters.status or "")
@@ -131,15 +146,19 @@ def payment_list(request: HttpRequest, filters: Query[PaymentQuery]) -> dict[str
         found = found.filter(created_at__gte=parse_time(filters.created_gte, "created[gte]"))
     if filters.created_lte is not None:
         found = found.filter(created_at__lte=parse_time(filters.created_lte, "created[lte]"))
-    return page(found, filters, _out)
+    return rendered(page(_rows(found), filters, payment_snapshot))
 
 
 @router.get(
     "/{payment_id}", response={200: PaymentOut, **ERROR_RESPONSES}, summary="Retrieve a payment"
 )
-def payment_retrieve(request: HttpRequest, payment_id: str) -> dict[str, Any]:
-    require_scope(request, "payments:read")
-    return _out(_get(request, payment_id))
+def payment_retrieve(request: HttpRequest, payment_id: str) -> HttpResponse:
+    key = require_scope(request, "payments:read")
+    pk = parse_id(payment_id)
+    found = [] if pk is None else list(for_portal(_SNAPSHOT_ROWS.filter(pk=pk), key.portal))
+    if not found:
+        raise not_found("payment", payment_id)
+    return rendered(payment_snapshot(found[0]))
 
 
 def _attempt(request: HttpRequest) -> str:

@@ -67,10 +67,16 @@ def _label(request: HttpRequest) -> str:
     return key.label if isinstance(key, VerifiedKey) else ""
 
 
+# JSON is never a document a browser renders: the policy OWASP's REST Security Cheat
+# Sheet gives APIs, fixed, instead of the hub's pages' policy built per response.
+JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
 def _api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Every API view: a body that is not JSON is a 415 (the form parsers never see it),
-    what it writes on a timeline names the request's key (commerce.actors), and a wrong
-    method gets the one error shape (ninja answers it with a plain-text 405)."""
+    what it writes on a timeline names the request's key (commerce.actors), its answer
+    carries the JSON policy, and a wrong method gets the one error shape (ninja answers it
+    with a plain-text 405)."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -89,6 +95,7 @@ def _api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             )
         with acting_via(lambda: _label(request)):
             response = view(request, *args, **kwargs)
+        response["Content-Security-Policy"] = JSON_POLICY
         if response.status_code != 405 or response.get("Content-Type", "").startswith(
             "application/json"
         ):
@@ -101,6 +108,7 @@ def _api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         )
         replaced = errors.render(error)
         replaced["Allow"] = response.get("Allow", "")
+        replaced["Content-Security-Policy"] = JSON_POLICY
         return replaced
 
     return wrapped

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from csp.constants import HEADER
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.http import HttpRequest, HttpResponseBase
 
@@ -37,7 +38,18 @@ def registered_sources() -> Sources:
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp's middleware, plus the registered sources."""
+    """django-csp's middleware, plus the registered sources.
+
+    A response that already carries its own policy (the API's JSON sends a fixed
+    `default-src 'none'`) keeps it, and the hub's policy is not built for it: django-csp
+    would build both policies on every response only to find the header set."""
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if HEADER in response:
+            return response
+        return super().process_response(request, response)
 
     def get_policy_parts(
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False

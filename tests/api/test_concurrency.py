@@ -64,7 +64,7 @@ def test_the_rate_limit_is_counted_in_redis(redis_url, settings, api):
     assert refused and responses[0].status_code == 200
     assert_error(refused[0], 429, "rate_limit_error")
     assert int(refused[0]["Retry-After"]) >= 1
-    assert not isinstance(ratelimit._limiter().storage, ratelimit.MemoryStorage)
+    assert not isinstance(ratelimit._limiter(), ratelimit.LocalWindow)
 
 
 def _database_url() -> str:

@@ -3,7 +3,10 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from api.payments import PaymentList, PaymentOut
 from commerce.events.services import snapshot
 from payments.models import Payment, Refund
 from tests.factories import PaymentFactory
@@ -36,6 +39,42 @@ def test_retrieve_is_the_snapshot_with_gross_fee_and_net(api, portal):
     payment.refresh_from_db()
     assert body == snapshot(payment)[1]
     assert (body["amount"], body["fee"], body["net"]) == (10_000, 320, 9_680)
+
+
+def test_list_and_retrieve_bodies_are_exactly_their_schemas(api, portal):
+    # The hot reads render snapshots without ninja validating them (api/rendering.py):
+    # here they are held to the schema the OpenAPI document gives, strictly.
+    PaymentFactory(portal=portal, fee=None, net=None, paid_at=None)  # before any fee sync
+    PaymentFactory(
+        portal=portal,
+        status=Payment.Status.DISPUTED,
+        fee=175,
+        net=4_825,
+        dispute_id="du_123",
+        dispute_status="needs_response",
+        dispute_reason="fraudulent",
+        dispute_amount=5_000,
+        dispute_due_by=datetime(2026, 3, 1, tzinfo=UTC),
+    )
+    listed = api.get("/payments")
+    assert listed["Content-Type"] == "application/json; charset=utf-8"
+    body = PaymentList.model_validate_json(listed.content, strict=True)
+    assert body.model_dump() == listed.json() and len(body.data) == 2
+    for payment in listed.json()["data"]:
+        one = api.get(f"/payments/{payment['id']}")
+        assert PaymentOut.model_validate_json(one.content, strict=True).model_dump() == payment
+        assert one.json() == payment
+    assert listed.json()["data"][0]["dispute"]["due_by"] == "2026-03-01T00:00:00+00:00"
+
+
+def test_after_the_first_request_a_retrieve_is_one_query_and_none_for_the_key(api, portal):
+    payment = PaymentFactory(portal=portal)
+    api.get("/payments")  # the key's first request in this process verifies it
+    for path, params in ((f"/payments/{payment.pk}", {}), ("/payments", {"limit": 100})):
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(path, params).status_code == 200
+        assert len(queries) == 1, queries.captured_queries
+        assert "api_apikey" not in queries.captured_queries[0]["sql"]
 
 
 def test_list_filters_by_status_and_created(api, portal):
