@@ -35,6 +35,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "subscriptions.view": _ALL,
     "subscriptions.edit": _ADMINS,
     "reports.view": _ADMINS,
+    # Payouts to the bank, itemised (payments/payouts/): the bookkeeper's view.
+    "payouts.view": _ADMINS,
     "settings.view": _ALL,
     "portal.edit": frozenset({Role.SUPER_ADMIN}),
     "users.manage": frozenset({Role.SUPER_ADMIN}),
