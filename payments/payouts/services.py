@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -148,19 +149,33 @@ def payouts_sync_account(
             if not page["has_more"] or not page["data"]:
                 break
             starting_after = page["data"][-1]["id"]
-        pending = (
+        pending = list(
             Payout.objects.filter(
                 account=account, status__in=LINES_FOR, lines_synced_at__isnull=True
             )
             .select_related("portal", "account")
             .order_by("stripe_created", "pk")
         )
-        for payout in pending:
-            calls, count = payout_sync_lines(payout=payout)
-            result.line_calls += calls
-            result.lines += count
-            if on_payout:
-                on_payout(payout)
+        # The next payout's lines are requested while this one's are written (one payout
+        # ahead, no database access in the fetching thread); a payout's lines and its
+        # `lines_synced_at` are committed together, so a crash re-reads only the rest.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payout-sync") as pool:
+            ahead: Future | None = None
+            if pending:
+                ahead = pool.submit(fetch_lines, account=account, payout_id=pending[0].stripe_id)
+            for index, payout in enumerate(pending):
+                assert ahead is not None
+                transactions, calls = ahead.result()
+                ahead = None
+                if index + 1 < len(pending):
+                    ahead = pool.submit(
+                        fetch_lines, account=account, payout_id=pending[index + 1].stripe_id
+                    )
+                with transaction.atomic():
+                    result.lines += payout_record_lines(payout=payout, transactions=transactions)
+                result.line_calls += calls
+                if on_payout:
+                    on_payout(payout)
         payout_lines_rematch(account=account)
         result.failed = payouts_notify_failed(account=account)
     except Exception as exc:
@@ -255,27 +270,33 @@ def _payout_values(data: dict) -> dict:
 
 
 def payout_sync_lines(*, payout: Payout) -> tuple[int, int]:
-    """Reads every balance transaction of the payout (100 a request) and records them in
-    one transaction. Returns (Stripe calls, lines)."""
+    """Reads every balance transaction of the payout and records them in one
+    transaction. Returns (Stripe calls, lines)."""
+    transactions, calls = fetch_lines(account=payout.account, payout_id=payout.stripe_id)
+    with transaction.atomic():
+        count = payout_record_lines(payout=payout, transactions=transactions)
+    return calls, count
+
+
+def fetch_lines(*, account: StripeAccount, payout_id: str) -> tuple[list[dict], int]:
+    """Every balance transaction of a payout, 100 a request, each within the budget.
+    Stripe only: safe to run in another thread. Returns (transactions, calls)."""
     transactions: list[dict] = []
     starting_after: str | None = None
     calls = 0
     while True:
         take_request()
         page = stripe_api.payout_balance_transactions(
-            account=payout.account.stripe_id,
-            payout_id=payout.stripe_id,
+            account=account.stripe_id,
+            payout_id=payout_id,
             starting_after=starting_after,
             limit=PAGE_SIZE,
         )
         calls += 1
         transactions.extend(page["data"])
         if not page["has_more"] or not page["data"]:
-            break
+            return transactions, calls
         starting_after = page["data"][-1]["id"]
-    with transaction.atomic():
-        count = payout_record_lines(payout=payout, transactions=transactions)
-    return calls, count
 
 
 def payout_record_lines(*, payout: Payout, transactions: Iterable[dict]) -> int:
@@ -301,7 +322,7 @@ def payout_record_lines(*, payout: Payout, transactions: Iterable[dict]) -> int:
         for bt in transactions
         if not (bt.get("type") in OWN_TYPES and _source(bt) == payout.stripe_id)
     ]
-    _match(account_id=payout.account_id, portal_id=payout.portal_id, lines=lines)
+    _match(account=payout.account, lines=lines)
     PayoutLine.objects.filter(payout=payout).delete()
     PayoutLine.objects.bulk_create(lines, batch_size=500)
     payout.lines_count = len(lines)
@@ -322,7 +343,7 @@ def payout_lines_rematch(*, account: StripeAccount) -> int:
     )
     if not lines:
         return 0
-    _match(account_id=account.pk, portal_id=account.portal_id, lines=lines)
+    _match(account=account, lines=lines)
     found = [line for line in lines if line.known]
     if not found:
         return 0
@@ -350,10 +371,10 @@ def _kind(bt: dict) -> str:
     return PayoutLine.Kind.OTHER
 
 
-def _match(*, account_id: int, portal_id: int, lines: list[PayoutLine]) -> None:
+def _match(*, account: StripeAccount, lines: list[PayoutLine]) -> None:
     """Ties each line to the payment, refund, dispute or payout of the same account and
     portal it names (a fixed handful of queries, whatever the number of lines)."""
-    account = StripeAccount.objects.only("stripe_id").get(pk=account_id)
+    portal_id = account.portal_id
     by_kind: dict[str, set[str]] = {}
     for line in lines:
         by_kind.setdefault(line.kind, set()).add(line.source_id)
@@ -376,7 +397,7 @@ def _match(*, account_id: int, portal_id: int, lines: list[PayoutLine]) -> None:
     }
     returned = set(
         Payout.objects.filter(
-            account_id=account_id, stripe_id__in=by_kind.get(PayoutLine.Kind.PAYOUT_FAILURE, ())
+            account=account, stripe_id__in=by_kind.get(PayoutLine.Kind.PAYOUT_FAILURE, ())
         ).values_list("stripe_id", flat=True)
     )
     for line in lines:
