@@ -45,7 +45,9 @@ DAY = 86_400
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--payouts", type=int, default=100)
-    parser.add_argument("--lines", type=int, default=100, help="listed per payout, its own included")
+    parser.add_argument(
+        "--lines", type=int, default=100, help="listed per payout, its own included"
+    )
     args = parser.parse_args()
 
     proc, base = start_fakestripe()
@@ -191,7 +193,9 @@ def run(base: str, payout_count: int, lines: int) -> None:
     beyond = sum(calls.values()) - listing
     per_payout = beyond / result.payouts
     print(f"budget: {rate} requests/s per process (burst {fees.STRIPE_BUDGET.burst}), both sides")
-    print(f"baseline (bare SDK loop): {count} payouts, {line_pages} line pages in {budget_baseline:.2f}s")
+    print(
+        f"baseline (bare SDK loop): {count} payouts, {line_pages} line pages in {budget_baseline:.2f}s"
+    )
     print(
         f"hub payout sync: {result.payouts} payouts, {result.lines} lines (each tied to its "
         f"payment, every payout adds up) in {budget_hub:.2f}s"

@@ -18,8 +18,8 @@ from django.urls import reverse
 
 from commerce import money, pricing
 from payments.checkout import Buyer, Document, payable_checkout_start
-from payments.payouts.origins import PaymentOrigin
 from payments.models import Checkout, Payment
+from payments.payouts.origins import PaymentOrigin
 
 from .models import Invoice
 from .selectors import invoice_allows_partial_payment, invoice_pay_refusal

@@ -18,8 +18,8 @@ from django.urls import reverse
 
 from commerce import money
 from payments.checkout import Buyer, Document, payable_checkout_start
-from payments.payouts.origins import PaymentOrigin
 from payments.models import Checkout, Payment
+from payments.payouts.origins import PaymentOrigin
 
 from .models import Quote, QuoteStatus
 from .services import QuoteError, quote_mark_paid, quote_totals

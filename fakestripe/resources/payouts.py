@@ -71,9 +71,7 @@ def _payout_accounts(store) -> list[str]:
     out = []
     for ident in accounts:
         account = store.objects[ident]
-        if account.get("payouts_enabled") and not store.private.get(ident, {}).get(
-            "deauthorized"
-        ):
+        if account.get("payouts_enabled") and not store.private.get(ident, {}).get("deauthorized"):
             out.append(ident)
     return out
 

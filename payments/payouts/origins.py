@@ -63,7 +63,8 @@ def payment_link_origins(payments: Sequence[Payment]) -> dict[int, PaymentOrigin
     }
     out = {}
     for payment in payments:
-        link = links.get(payment.checkout.payment_link_id) if payment.checkout else None
+        link_id = payment.checkout.payment_link_id if payment.checkout else None
+        link = links.get(link_id) if link_id else None
         if link is not None:
             url = reverse("payment_links:detail", args=[link.pk])
             out[payment.pk] = PaymentOrigin("Payment link", link.name, url)

@@ -127,4 +127,3 @@ def payout_detail(*, payout: Payout) -> PayoutDetail:
         net=sum(line.net for line in lines),
         unknown=[line for line in lines if not line.known],
     )
-

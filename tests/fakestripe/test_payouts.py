@@ -86,7 +86,7 @@ def test_a_negative_balance_pays_nothing_and_nets_against_the_next_payout(
     fakestripe.advance_clock(2 * DAY)
     first = connected.v1.payouts.list().data[0]
     assert first.amount == 5_000 - stripe_fee(5_000)
-    fakestripe.dispute(charge["id"])  # −5,000 and a $15 fee, at once
+    fakestripe.dispute(charge["id"])  # -5,000 and a $15 fee, at once
     fakestripe.advance_clock(DAY)
     assert len(connected.v1.payouts.list().data) == 1  # balance below zero: no payout
     pay(connected, 30_000)
