@@ -61,6 +61,18 @@ class PayoutRow:
     line: PayoutLine
     payment: Payment | None
     origin: PaymentOrigin | None
+    returned: Payout | None = None  # the failed payout a `payout_failure` line paid back
+
+
+# The reconciliation's rows, one per kind of line present.
+KIND_TOTAL_LABELS = {
+    PayoutLine.Kind.PAYMENT: "Payments",
+    PayoutLine.Kind.REFUND: "Refunds",
+    PayoutLine.Kind.DISPUTE: "Disputes",
+    PayoutLine.Kind.FEE: "Fee charges",
+    PayoutLine.Kind.PAYOUT_FAILURE: "Returned payouts",
+    PayoutLine.Kind.OTHER: "Other",
+}
 
 
 @dataclass
@@ -82,6 +94,7 @@ class PayoutDetail:
     fee: int
     net: int
     unknown: list[PayoutLine] = field(default_factory=list)
+    repaid_in: Payout | None = None  # a failed payout: the later payout that paid it back
 
     @property
     def difference(self) -> int:
@@ -107,16 +120,37 @@ def payout_detail(*, payout: Payout) -> PayoutDetail:
     )
     payments = {line.payment.pk: line.payment for line in lines if line.payment is not None}
     origins = payment_origins(list(payments.values()))
+    failed_ids = [line.source_id for line in lines if line.kind == PayoutLine.Kind.PAYOUT_FAILURE]
+    returned = {
+        p.stripe_id: p
+        for p in Payout.objects.filter(
+            portal_id=payout.portal_id, account_id=payout.account_id, stripe_id__in=failed_ids
+        )
+    }
     totals: dict[str, KindTotal] = {}
     rows = []
     for line in lines:
-        total = totals.setdefault(line.kind, KindTotal(line.kind, line.get_kind_display()))
+        total = totals.setdefault(line.kind, KindTotal(line.kind, KIND_TOTAL_LABELS[line.kind]))
         total.count += 1
         total.gross += line.amount
         total.fee += line.fee
         total.net += line.net
         payment = line.payment
-        rows.append(PayoutRow(line, payment, origins.get(payment.pk) if payment else None))
+        origin = origins.get(payment.pk) if payment else None
+        rows.append(PayoutRow(line, payment, origin, returned.get(line.source_id)))
+    repaid_in = None
+    if payout.status == Payout.Status.FAILED:
+        back = (
+            PayoutLine.objects.filter(
+                portal_id=payout.portal_id,
+                payout__account_id=payout.account_id,
+                kind=PayoutLine.Kind.PAYOUT_FAILURE,
+                source_id=payout.stripe_id,
+            )
+            .select_related("payout")
+            .first()
+        )
+        repaid_in = back.payout if back else None
     order = [kind for kind, _ in PayoutLine.Kind.choices]
     return PayoutDetail(
         payout=payout,
@@ -126,4 +160,5 @@ def payout_detail(*, payout: Payout) -> PayoutDetail:
         fee=sum(line.fee for line in lines),
         net=sum(line.net for line in lines),
         unknown=[line for line in lines if not line.known],
+        repaid_in=repaid_in,
     )

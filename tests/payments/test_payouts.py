@@ -176,6 +176,9 @@ def test_a_failed_payout_is_flagged_and_super_admins_are_mailed_once(
     returned = PayoutLine.objects.get(kind=PayoutLine.Kind.PAYOUT_FAILURE)
     assert returned.known and returned.net == payout.amount
     assert returned.payout.lines_net == returned.payout.amount
+    page = billing_client.get(reverse("payments:payout_detail", args=[payout.pk]))
+    repaid = reverse("payments:payout_detail", args=[returned.payout_id])
+    assert b'data-testid="repaid"' in page.content and repaid.encode() in page.content
 
 
 def test_a_balance_transaction_the_hub_does_not_know_is_flagged_not_hidden(
