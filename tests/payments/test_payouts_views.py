@@ -13,8 +13,15 @@ from django.urls import reverse
 
 from payments.models import Payout
 from payments.payouts import services as payouts
-from tests.factories import CheckoutFactory, PaymentFactory, StripeAccountFactory
-from tests.payments.support import fakestripe_account, paid_payment
+from payments.payouts.selectors import payout_detail
+from tests.factories import (
+    CheckoutFactory,
+    InvoiceFactory,
+    PaymentFactory,
+    QuoteFactory,
+    StripeAccountFactory,
+)
+from tests.payments.support import fakestripe_account, make_link, paid_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +167,56 @@ def test_backfill_command_syncs_a_portal_and_shows_progress(stripe_hub, portal, 
         call_command("sync_payouts", "--portal", str(portal.pk), "--since", "yesterday")
     with pytest.raises(CommandError, match="No portal"):
         call_command("sync_payouts", "--portal", "999999")
+
+
+def test_each_line_links_to_the_invoice_quote_or_link_its_payment_paid(portal, other_portal):
+    account = StripeAccountFactory(portal=portal)
+    invoice = InvoiceFactory(portal=portal, number=42, number_prefix="INV-")
+    quote = QuoteFactory(portal=portal)
+    foreign = QuoteFactory(portal=other_portal)
+    link = make_link(portal, name="Spring offer")
+    sources = [
+        ("invoice", {"document_id": invoice.pk}),
+        ("quote", {"document_id": quote.pk}),
+        ("quote", {"document_id": foreign.pk}),  # another portal's: never linked
+        ("payment_link", {"payment_link": link}),
+    ]
+    transactions = []
+    for i, (source, fields) in enumerate(sources):
+        checkout = CheckoutFactory(portal=portal, source=source, **fields)
+        payment = PaymentFactory(portal=portal, account=account, source=source, checkout=checkout)
+        transactions.append(
+            {
+                "id": f"txn_origin_{i}",
+                "type": "charge",
+                "amount": payment.amount,
+                "fee": 0,
+                "net": payment.amount,
+                "source": payment.charge_id,
+                "created": CREATED + i,
+            }
+        )
+    (payout,) = payouts.payouts_upsert(
+        account=account,
+        payouts=[
+            {
+                "id": "po_origins",
+                "amount": sum(t["net"] for t in transactions),
+                "status": "paid",
+                "arrival_date": CREATED + DAY,
+                "created": CREATED,
+                "destination": "ba_1",
+            }
+        ],
+    )
+    payouts.payout_record_lines(payout=payout, transactions=transactions)
+
+    rows = payout_detail(payout=payout).rows
+
+    found = [(r.origin.kind, r.origin.label, r.origin.url) if r.origin else None for r in rows]
+    assert found == [
+        ("Invoice", "INV-0042", reverse("invoices:detail", args=[invoice.pk])),
+        ("Quote", quote.display_number, reverse("quotes:detail", args=[quote.pk])),
+        None,
+        ("Payment link", "Spring offer", reverse("payment_links:detail", args=[link.pk])),
+    ]
