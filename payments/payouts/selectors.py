@@ -65,7 +65,7 @@ class PayoutRow:
 
 
 # The reconciliation's rows, one per kind of line present.
-KIND_TOTAL_LABELS = {
+KIND_TOTAL_LABELS: dict[str, str] = {
     PayoutLine.Kind.PAYMENT: "Payments",
     PayoutLine.Kind.REFUND: "Refunds",
     PayoutLine.Kind.DISPUTE: "Disputes",
