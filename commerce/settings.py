@@ -291,6 +291,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Fee sync: one run per connected account with activity since its last sync (finding
     # them is one query and idle accounts cost no Stripe call, so every minute is cheap).
     "sync-fees": {"task": "payments.tasks.sync_fees_due", "schedule": 60.0},
+    # Payout sync: accounts that may have an unseen payout (one query; idle ones cost no
+    # call). Webhooks keep payouts current; this is the safety net.
+    "sync-payouts": {"task": "payments.tasks.sync_payouts_due", "schedule": 15 * 60.0},
 }
 # Subscription billing run: claims due periods and retries (subscriptions/billing.py).
 CELERY_BEAT_SCHEDULE["subscription-billing-run"] = {

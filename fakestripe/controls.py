@@ -146,6 +146,7 @@ def clock(app: App, data):
 @control("POST", r"/_fake/clock/advance")
 def advance(app: App, data):
     from .resources.charges import release_pending
+    from .resources.payouts import run_schedule
 
     seconds = float(data.get("seconds", 0))
     if seconds < 0:
@@ -153,6 +154,8 @@ def advance(app: App, data):
     with app.store.lock:
         app.store.clock_offset += seconds
         release_pending(app.store)
+        if app.store.config.get("automatic_payouts", True):
+            run_schedule(app)
         app.store.touch()
         return {"now": app.store.now(), "offset": app.store.clock_offset}
 
@@ -186,6 +189,7 @@ def get_config(app: App, data):
     d = app.dispatcher
     return {
         "balance_transaction_delay": bool(app.store.config.get("balance_transaction_delay")),
+        "automatic_payouts": bool(app.store.config.get("automatic_payouts", True)),
         "webhook_attempts": d.attempts,
         "webhook_retry_delay": d.base_delay,
         "webhook_timeout": d.timeout,
@@ -195,6 +199,7 @@ def get_config(app: App, data):
 @control("POST", r"/_fake/config")
 def set_config(app: App, data):
     known = {
+        "automatic_payouts",
         "balance_transaction_delay",
         "webhook_attempts",
         "webhook_retry_delay",
@@ -203,6 +208,8 @@ def set_config(app: App, data):
     unknown = set(data) - known
     if unknown:
         raise ControlError(400, f"unknown settings: {sorted(unknown)}")
+    if "automatic_payouts" in data:
+        app.store.config["automatic_payouts"] = bool(data["automatic_payouts"])
     if "balance_transaction_delay" in data:
         app.store.config["balance_transaction_delay"] = bool(data["balance_transaction_delay"])
     d = app.dispatcher
@@ -210,6 +217,44 @@ def set_config(app: App, data):
     d.base_delay = float(data.get("webhook_retry_delay", d.base_delay))
     d.timeout = float(data.get("webhook_timeout", d.timeout))
     return get_config(app, {})
+
+
+# --- payouts ----------------------------------------------------------------------
+
+
+@control("POST", r"/_fake/payouts/run")
+def payouts_run(app: App, data):
+    """Runs the automatic payout schedule now, without moving the clock."""
+    from .resources.charges import release_pending
+    from .resources.payouts import run_schedule
+
+    with app.store.lock:
+        release_pending(app.store)
+        return {"created": run_schedule(app)}
+
+
+@control("POST", r"/_fake/payouts/fail_next")
+def payouts_fail_next(app: App, data):
+    """The account's next automatic payout fails on its arrival date."""
+    from .resources.payouts import FAILURE_MESSAGES
+
+    account = data.get("account")
+    code = data.get("failure_code", "account_closed")
+    if not account:
+        raise ControlError(400, "account is required")
+    if code not in FAILURE_MESSAGES:
+        raise ControlError(400, f"failure_code must be one of {sorted(FAILURE_MESSAGES)}")
+    with app.store.lock:
+        found = app.store.find(account)
+        if found is None or found[1]["object"] != "account":
+            raise KeyError(account)
+        failure = {
+            "failure_code": code,
+            "failure_message": data.get("failure_message") or FAILURE_MESSAGES[code],
+        }
+        app.store.payouts.setdefault("fail_next", {})[account] = failure
+        app.store.touch()
+        return {"account": account, **failure}
 
 
 @control("POST", r"/_fake/balance/settle")

@@ -207,6 +207,20 @@ class FakeStripeHandle:
     def settle_balance(self) -> int:
         return self.control("balance/settle")["settled"]
 
+    def run_payouts(self) -> int:
+        """Runs the automatic payout schedule now; returns how many payouts it made."""
+        return self.control("payouts/run")["created"]
+
+    def fail_next_payout(
+        self, account: str, failure_code: str = "account_closed", failure_message: str = ""
+    ) -> dict[str, Any]:
+        return self.control(
+            "payouts/fail_next",
+            account=account,
+            failure_code=failure_code,
+            failure_message=failure_message,
+        )
+
     def add_webhook_endpoint(
         self, url: str, connect: bool = False, enabled_events=None, secret: str | None = None
     ) -> str:

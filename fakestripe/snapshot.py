@@ -31,6 +31,7 @@ def save(app: App, path: str | os.PathLike[str]) -> int:
             "links": store.links,
             "pending_bts": store.pending_bts,
             "unsettled": store.unsettled,
+            "payouts": store.payouts,
             "listed": {f"{o}|{k}": list(c) for (o, k), c in store.collections.items()},
             "objects": objects,
         }
@@ -58,6 +59,7 @@ def load(app: App, path: str | os.PathLike[str]) -> int:
         store.links = data.get("links") or {}
         store.pending_bts = data.get("pending_bts") or []
         store.unsettled = data.get("unsettled") or []
+        store.payouts = data.get("payouts") or {}
         for ident, owner, obj, private in data["objects"]:
             store.objects[ident] = obj
             store.owner[ident] = owner

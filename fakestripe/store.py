@@ -175,6 +175,9 @@ class Store:
         self.links: dict[str, dict[str, Any]] = {}  # account link token → link state
         self.pending_bts: list[str] = []  # balance transactions not yet available
         self.unsettled: list[str] = []  # charges waiting for /_fake/balance/settle
+        # Automatic payouts (resources/payouts.py): the last day paid out, balance
+        # transactions not paid out yet per account, payouts in transit, failures asked for.
+        self.payouts: dict[str, Any] = {}
         self.version = 0  # bumped on every mutation; the snapshot saver watches it
 
     # --- clock -------------------------------------------------------------------

@@ -20,6 +20,13 @@ class InvoicesConfig(AppConfig):
         # The hosted checkout (payments) starts and completes an invoice's payment through these.
         register_payable(source="invoice", on_paid=invoice_checkout_paid, describe=invoice_document)
 
+        from payments.payouts.origins import register_payment_origin
+
+        from .payment import invoice_payment_origins
+
+        # A payout line links to the invoice its payment paid.
+        register_payment_origin(source="invoice", resolve=invoice_payment_origins)
+
         from commerce.events.services import register_snapshot
 
         from .events import invoice_snapshot

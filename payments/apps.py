@@ -14,6 +14,11 @@ class PaymentsConfig(AppConfig):
         register_payable(source="payment_link", on_paid=link_checkout_paid)
         checks.register(check_payables)
 
+        from payments.payouts.origins import payment_link_origins, register_payment_origin
+
+        # A payout line links to what its payment paid; each app registers its source.
+        register_payment_origin(source="payment_link", resolve=payment_link_origins)
+
         from payments import stripe as stripe_api
         from payments.tasks import account_invalid_heard
 

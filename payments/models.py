@@ -557,3 +557,7 @@ class FeeSyncState(models.Model):
 
     def __str__(self) -> str:
         return f"Fee sync of {self.account_id}"
+
+
+# Payouts live in their own package; imported here so Django finds them in this app.
+from payments.payouts.models import Payout, PayoutLine, PayoutSyncState  # noqa: E402, F401

@@ -10,6 +10,7 @@ from payments import stripe as stripe_api
 from payments.connect import services as accounts
 from payments.fees import services as fees
 from payments.models import StripeAccount
+from payments.payouts import services as payouts
 from payments.webhooks import services as webhooks
 
 log = logging.getLogger(__name__)
@@ -96,4 +97,32 @@ def sync_fees_for_account(account_id: int) -> int:
     except stripe_api.StripeServiceError as exc:
         # Recorded on the FeeSyncState; the next beat retries from where it stopped.
         log.warning("fee sync of %s failed: %s", account.stripe_id, exc)
+        return 0
+
+
+# --- Payout sync -----------------------------------------------------------------------
+
+
+@shared_task
+def sync_payouts_due() -> int:
+    """Beat: enqueues a payout sync for each connected account that may have payouts the
+    hub has not seen (one query; idle accounts cost no Stripe call)."""
+    ids = payouts.accounts_due()
+    for account_id in ids:
+        sync_payouts_for_account.delay(account_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def sync_payouts_for_account(account_id: int) -> int:
+    """Idempotent: a duplicate is skipped while the first holds the claim, and re-reading
+    a payout writes nothing new."""
+    account = StripeAccount.objects.filter(pk=account_id).first()
+    if account is None:
+        return 0
+    try:
+        return payouts.payouts_sync_account(account=account).payouts
+    except stripe_api.StripeServiceError as exc:
+        # Recorded on the PayoutSyncState; the next beat retries.
+        log.warning("payout sync of %s failed: %s", account.stripe_id, exc)
         return 0

@@ -20,6 +20,13 @@ class QuotesConfig(AppConfig):
         # The hosted checkout (payments) starts and completes a quote's payment through these.
         register_payable(source="quote", on_paid=quote_checkout_paid, describe=quote_document)
 
+        from payments.payouts.origins import register_payment_origin
+
+        from .payment import quote_payment_origins
+
+        # A payout line links to the quote its payment paid.
+        register_payment_origin(source="quote", resolve=quote_payment_origins)
+
         from commerce.events.services import register_snapshot
 
         from .events import quote_snapshot

@@ -11,6 +11,7 @@ marks the quote paid and tells its owner. Both hooks, `quote_document` to start 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.urls import reverse
@@ -18,6 +19,7 @@ from django.urls import reverse
 from commerce import money
 from payments.checkout import Buyer, Document, payable_checkout_start
 from payments.models import Checkout, Payment
+from payments.payouts.origins import PaymentOrigin
 
 from .models import Quote, QuoteStatus
 from .services import QuoteError, quote_mark_paid, quote_totals
@@ -97,3 +99,16 @@ def quote_checkout_paid(*, checkout: Checkout, payment: Payment) -> None:
         log.exception(
             "checkout %s paid quote %s, which could not be marked paid", checkout.pk, quote.pk
         )
+
+
+def quote_payment_origins(payments: Sequence[Payment]) -> dict[int, PaymentOrigin]:
+    """The quote each payment paid, for payout lines (one query)."""
+    ids = {p.checkout.document_id for p in payments if p.checkout and p.checkout.document_id}
+    quotes = {q.pk: q for q in Quote.objects.filter(pk__in=ids).only("pk", "portal_id", "number")}
+    out = {}
+    for payment in payments:
+        quote = quotes.get(payment.checkout.document_id or 0) if payment.checkout else None
+        if quote is not None and quote.portal_id == payment.portal_id:
+            url = reverse("quotes:detail", args=[quote.pk])
+            out[payment.pk] = PaymentOrigin("Quote", quote.display_number, url)
+    return out

@@ -24,3 +24,10 @@ class SubscriptionsConfig(AppConfig):
         register_intent_resolver(
             metadata_key="billing_attempt", resolve=attempt_resolve_from_intent
         )
+
+        from payments.payouts.origins import register_payment_origin
+
+        from .origins import subscription_payment_origins
+
+        # A payout line links to the subscription period its payment renewed.
+        register_payment_origin(source="subscription", resolve=subscription_payment_origins)

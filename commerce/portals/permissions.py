@@ -38,6 +38,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Accounting exports (accounting/): billing admins export; super admins pick accounts.
     "accounting.view": _ADMINS,
     "accounting.manage": frozenset({Role.SUPER_ADMIN}),
+    # Payouts to the bank, itemised (payments/payouts/): the bookkeeper's view.
+    "payouts.view": _ADMINS,
     "settings.view": _ALL,
     "portal.edit": frozenset({Role.SUPER_ADMIN}),
     "users.manage": frozenset({Role.SUPER_ADMIN}),

@@ -8,6 +8,7 @@ from . import (  # noqa: F401 - imported for their @route registrations
     events,
     payment_intents,
     payment_methods,
+    payouts,
     refunds,
     setup_intents,
 )

@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import PLATFORM
 from ..app import Ctx, route
+from .payouts import list_payout_transactions
 
 
 @route("GET", "/v1/balance_transactions/{id}", "BalanceTransactionRetrieveParams")
@@ -19,8 +20,6 @@ def list_balance_transactions(ctx: Ctx):
     # docs.stripe.com/api/balance_transactions/list: created, type, source, currency, payout
     p = ctx.params
     kind, source, currency = p.get("type"), p.get("source"), p.get("currency")
-    if p.get("payout"):
-        return {"object": "list", "data": [], "has_more": False, "url": "/v1/balance_transactions"}
     predicate = None
     if kind or source or currency:
 
@@ -31,6 +30,8 @@ def list_balance_transactions(ctx: Ctx):
                 and (currency is None or bt["currency"] == currency)
             )
 
+    if p.get("payout"):
+        return list_payout_transactions(ctx, p["payout"], predicate)
     return ctx.store.list_page(
         ctx.owner, "balance_transaction", p, "/v1/balance_transactions", predicate
     )

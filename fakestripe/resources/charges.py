@@ -168,14 +168,15 @@ def _charge_bt(store, owner: str, charge: dict[str, Any]) -> dict[str, Any]:
     return new_bt(store, owner, amount, processing + app_fee, details, "charge", "charge", charge)
 
 
-def new_bt(store, owner, amount, fee, details, type_, category, source, status=None):
-    now = store.now()
+def new_bt(store, owner, amount, fee, details, type_, category, source, status=None, at=None):
+    now = store.now() if at is None else at
     bt = {
         "id": store.new_id("txn"),
         "object": "balance_transaction",
         "amount": amount,
-        # docs.stripe.com/payouts#standard-payout-timing: US funds available after 2 days
-        "available_on": now + 2 * DAY if amount > 0 else now,
+        # docs.stripe.com/payouts#standard-payout-timing: US funds available after 2 days,
+        # from the start of that day (00:00 UTC, as Stripe's available_on values are)
+        "available_on": now - now % DAY + 2 * DAY if amount > 0 else now,
         "balance_type": "payments",
         "created": now,
         "currency": source.get("currency", "usd"),
@@ -192,6 +193,9 @@ def new_bt(store, owner, amount, fee, details, type_, category, source, status=N
     store.insert(owner, bt)
     if bt["status"] == "pending":
         store.pending_bts.append(bt["id"])
+    if owner != PLATFORM and type_ != "payout":
+        # What the account's next automatic payouts pay out (resources/payouts.py).
+        store.payouts.setdefault("unpaid", {}).setdefault(owner, []).append(bt["id"])
     return bt
 
 

@@ -67,6 +67,11 @@ from payments.stripe.fees import (
     charge_retrieve_with_balance,
     refunds_with_balance,
 )
+from payments.stripe.payouts import (
+    payout_balance_transactions,
+    payout_retrieve,
+    payouts_list,
+)
 
 __all__ = [
     "API_VERSION",
@@ -99,6 +104,9 @@ __all__ = [
     "payment_intent_retrieve",
     "payment_intent_update",
     "payment_intents_for_customer",
+    "payout_balance_transactions",
+    "payout_retrieve",
+    "payouts_list",
     "publishable_key",
     "refund_create",
     "refunds_for_charge",

@@ -1,3 +1,3 @@
 """Webhook handlers, one module per feature; importing this package registers them all."""
 
-from payments.webhooks.handlers import accounts, charges, checkout  # noqa: F401
+from payments.webhooks.handlers import accounts, charges, checkout, payouts  # noqa: F401

@@ -1,0 +1,1 @@
+"""Payouts: synced from Stripe with their balance transactions, reconciled to the cent."""
