@@ -125,7 +125,6 @@ class SubscriptionOut(Schema):
     )
     start_date: str = Field(
         description="First day of the first period, in the portal's time zone.",
-        examples=["2026-07-01"],
     )
     next_billing_date: str | None = Field(
         description="When the next period is charged (portal's time zone); null when no "
@@ -160,19 +159,17 @@ class SubscriptionList(Schema):
 
 class SubscriptionQuery(ListParams):
     status: Subscription.Status | None = Field(
-        None, description="Only subscriptions in this status.", examples=["past_due"]
+        None, description="Only subscriptions in this status."
     )
     created_gte: str | None = Field(
         None,
         alias="created[gte]",
         description=f"Created at or after. {_TIME}",
-        examples=["2026-07-01"],
     )
     created_lte: str | None = Field(
         None,
         alias="created[lte]",
         description=f"Created at or before. {_TIME}",
-        examples=["2026-07-31T23:59:59Z"],
     )
 
 

@@ -10,6 +10,7 @@ from payments.models import (
     StripeAccount,
     StripeEvent,
 )
+from payments.payouts.models import Payout, PayoutLine, PayoutSyncState
 
 
 @admin.register(StripeAccount)
@@ -80,4 +81,34 @@ class PaymentLinkLineAdmin(admin.ModelAdmin):
 class FeeSyncStateAdmin(admin.ModelAdmin):
     list_display = ["account", "last_success_at", "pages", "applied", "last_error_at"]
     search_fields = ["account__stripe_id", "account__portal__name"]
+    raw_id_fields = ["account"]
+
+
+class PayoutLineInline(admin.TabularInline):
+    model = PayoutLine
+    extra = 0
+    raw_id_fields = ["payment", "refund"]
+    readonly_fields = ["balance_transaction_id", "type", "kind", "amount", "fee", "net"]
+
+
+@admin.register(Payout)
+class PayoutAdmin(admin.ModelAdmin):
+    list_display = ["stripe_id", "portal", "status", "amount", "arrival_date", "unknown_lines"]
+    list_filter = ["status"]
+    search_fields = ["stripe_id", "portal__name"]
+    raw_id_fields = ["account"]
+    inlines = [PayoutLineInline]
+
+
+@admin.register(PayoutLine)
+class PayoutLineAdmin(admin.ModelAdmin):
+    list_display = ["balance_transaction_id", "payout", "kind", "amount", "fee", "net", "known"]
+    list_filter = ["kind", "known"]
+    search_fields = ["balance_transaction_id", "source_id"]
+    raw_id_fields = ["payout", "payment", "refund"]
+
+
+@admin.register(PayoutSyncState)
+class PayoutSyncStateAdmin(admin.ModelAdmin):
+    list_display = ["account", "last_success_at", "running_since", "last_error"]
     raw_id_fields = ["account"]

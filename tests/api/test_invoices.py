@@ -432,11 +432,11 @@ def test_a_replayed_payment_records_it_once(api, portal, contact):
     assert InvoicePayment.objects.count() == 1
 
 
-def test_an_action_posted_without_a_json_body_is_a_400(api, portal, contact):
+def test_an_action_posted_with_a_form_body_is_a_415(api, portal, contact):
     invoice = _open(portal, contact)
     # Django's test client sends an empty multipart form: the body is not JSON.
     response = api.client.post(f"/api/v1/invoices/{invoice.pk}/void", headers=api._headers(None))
-    error = assert_error(response, 400, "invalid_request_error")
-    assert "JSON" in error["message"]
+    error = assert_error(response, 415, "invalid_request_error")
+    assert error["code"] == "unsupported_media_type" and "JSON" in error["message"]
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.OPEN

@@ -30,6 +30,7 @@ from invoices import emails as invoice_emails
 from invoices import services as invoice_services
 from invoices.models import Invoice, InvoiceStatus
 from payments.models import Checkout, Payment, PaymentLink
+from payments.payouts.models import Payout
 from quotes import emails as quote_emails
 from quotes import services as quote_services
 from quotes.models import Quote
@@ -150,6 +151,17 @@ def every_variable() -> dict:
         "due_by": today,
         "kind": "past_due",
         "days": 3,
+        "payout": Payout(
+            portal=portal,
+            stripe_id="po_1",
+            amount=12_345,
+            status="failed",
+            arrival_date=today,
+            bank_name=HOSTILE,
+            bank_last4="6789",
+            failure_code="account_closed",
+            failure_message=HOSTILE,
+        ),
     }
 
 

@@ -205,9 +205,49 @@ PUBLIC.update(
             "endpoint_update",
             "endpoint_roll_secret",
             "endpoint_delete",
+            "quote_retrieve",
+            "quote_update",
+            "quote_publish",
+            "quote_pdf",
+            "invoice_retrieve",
+            "invoice_update",
+            "invoice_finalize",
+            "invoice_send",
+            "invoice_void",
+            "invoice_mark_uncollectible",
+            "invoice_record_payment",
+            "invoice_pdf",
+            "subscription_retrieve",
+            "subscription_pause",
+            "subscription_resume",
+            "subscription_cancel",
+            "subscription_items_change",
         )
     }
 )
+
+
+# --- Payouts (issue 18) ---
+
+
+def _payout(portal):
+    from payments.payouts.models import Payout
+    from tests.factories import StripeAccountFactory
+
+    account = StripeAccountFactory(portal=portal, stripe_id=f"acct_foreign_{portal.pk}")
+    payout = Payout.objects.create(
+        portal=portal,
+        account=account,
+        stripe_id=f"po_foreign_{portal.pk}",
+        amount=1_000,
+        status="paid",
+        arrival_date="2026-03-02",
+        stripe_created="2026-03-01T00:00:00Z",
+    )
+    return {"pk": payout.pk}
+
+
+FOREIGN_OBJECTS.update({"payments:payout_detail": _payout})
 
 
 def _walk(resolver: URLResolver, namespace: str | None = None) -> Iterator[tuple[str, URLPattern]]:
